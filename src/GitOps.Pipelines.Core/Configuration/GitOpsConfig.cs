@@ -1,0 +1,92 @@
+namespace GitOps.Pipelines.Configuration;
+
+/// <summary>The whole of gitops.yaml: image, runtime repo, environments, sync, webhook, state folder.</summary>
+public sealed record GitOpsConfig(
+    ImageConfig Image,
+    RuntimeRepoConfig Runtime,
+    IReadOnlyList<EnvironmentConfig> Environments,
+    SyncConfig Sync,
+    WebhookConfig Webhook,
+    string StateDir,
+    string BaseDir,
+    string? SourceFile = null)
+{
+    /// <summary>The environment by name; a clear error naming the known ones when absent.</summary>
+    public EnvironmentConfig Environment(string name) =>
+        Environments.FirstOrDefault(e => e.Name == name)
+        ?? throw new GitOpsException(
+            $"{SourceFile ?? "gitops.yaml"}: no environment '{name}' (known: {string.Join(", ", Environments.Select(e => e.Name))})",
+            ExitCode.InvalidInput);
+
+    /// <summary>A path from the config resolved against the folder the config file is in.</summary>
+    public string Resolve(string path) => System.IO.Path.GetFullPath(path, BaseDir);
+}
+
+/// <summary>What image to build and where it goes.</summary>
+/// <param name="Name">Repository name in the registry (e.g. <c>hello</c> or <c>ghcr.io/acme/hello</c>).</param>
+/// <param name="Registry">Where images are pushed: <c>oci:PATH</c> (an OCI image layout) or <c>docker://HOST</c>.</param>
+/// <param name="Context">The folder whose files become the image's application layer.</param>
+/// <param name="Builder">The builder: <c>builtin</c>, <c>buildah</c>, <c>docker</c>, <c>dotnet</c> or <c>auto</c>.</param>
+/// <param name="Base">The base image: <c>scratch</c> or a reference.</param>
+/// <param name="WorkingDir">The image's working directory, where the context is placed.</param>
+/// <param name="Entrypoint">The image's entrypoint.</param>
+/// <param name="Tags">The tag policy used to select among existing tags.</param>
+/// <param name="Labels">Extra OCI labels.</param>
+public sealed record ImageConfig(
+    string Name,
+    string Registry,
+    string Context,
+    string Builder,
+    string Base,
+    string WorkingDir,
+    IReadOnlyList<string> Entrypoint,
+    TagRules Tags,
+    IReadOnlyDictionary<string, string> Labels);
+
+/// <summary>Tag rules: how tags are chosen among a repository's tags.</summary>
+public sealed record TagRules(string Strategy, string? Constraint, string? AllowTags, IReadOnlyList<string> IgnoreTags);
+
+/// <summary>The runtime repo: where the deployed manifests live and which forge gates changes to it.</summary>
+/// <param name="Url">A git URL or a local path; the embedded default is a bare repo under the state folder.</param>
+/// <param name="Branch">The branch environments deploy from.</param>
+/// <param name="Forge">The forge: <c>local</c>, <c>github</c> or <c>gitlab</c>.</param>
+/// <param name="Seed">A folder that seeds the repo when the URL is a local path that does not exist yet.</param>
+/// <param name="AuthorName">Commit author name.</param>
+/// <param name="AuthorEmail">Commit author email.</param>
+public sealed record RuntimeRepoConfig(
+    string Url,
+    string Branch,
+    string Forge,
+    string? Seed,
+    string AuthorName,
+    string AuthorEmail);
+
+/// <summary>One environment: its folder in the runtime repo, how it is edited and gated, where it promotes from.</summary>
+/// <param name="Name">The environment's name.</param>
+/// <param name="Path">Folder (or file) in the runtime repo.</param>
+/// <param name="Editor">Editor kind: <c>kustomize</c> (more with the write-back work).</param>
+/// <param name="File">The file edited, relative to <paramref name="Path"/>.</param>
+/// <param name="Gate"><c>pr</c> or <c>direct</c>.</param>
+/// <param name="Approvals">Approvals required before merge.</param>
+/// <param name="AutoMerge">Merge as soon as the gate allows.</param>
+/// <param name="PromoteFrom">The environment whose healthy digest this one takes.</param>
+public sealed record EnvironmentConfig(
+    string Name,
+    string Path,
+    string Editor,
+    string File,
+    string Gate,
+    int Approvals,
+    bool AutoMerge,
+    string? PromoteFrom);
+
+/// <summary>How the cluster side syncs: <c>local</c>, <c>argocd</c> or <c>flux</c>.</summary>
+/// <param name="Kind">The sync kind.</param>
+/// <param name="Timeout">How long verification waits.</param>
+public sealed record SyncConfig(string Kind, TimeSpan Timeout);
+
+/// <summary>The webhook service as the chain uses it.</summary>
+/// <param name="Url">Where the forge delivers; empty: the chain starts the service on 127.0.0.1 on a free port.</param>
+/// <param name="SecretEnv">The environment variable holding the HMAC secret.</param>
+/// <param name="Secret">The secret itself (from configuration; the variable wins).</param>
+public sealed record WebhookConfig(string? Url, string SecretEnv, string? Secret);

@@ -1,0 +1,38 @@
+namespace GitOps.Pipelines.TestKit;
+
+/// <summary>A fresh folder under the system temp folder, removed on dispose.</summary>
+public sealed class TempDir : IDisposable
+{
+    public TempDir(string prefix = "gitops-test")
+    {
+        Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"{prefix}-{Guid.NewGuid():N}"[..(prefix.Length + 13)]);
+        Directory.CreateDirectory(Path);
+    }
+
+    /// <summary>The folder's full path.</summary>
+    public string Path { get; }
+
+    /// <summary>A path inside the folder.</summary>
+    public string Combine(params string[] parts) => System.IO.Path.Combine([Path, .. parts]);
+
+    /// <summary>Writes a file (creating folders) and returns its full path.</summary>
+    public string Write(string relative, string content)
+    {
+        var full = Combine(relative);
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(full)!);
+        File.WriteAllText(full, content);
+        return full;
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            foreach (var f in Directory.EnumerateFiles(Path, "*", SearchOption.AllDirectories))
+                File.SetAttributes(f, FileAttributes.Normal); // git makes pack files read-only
+            Directory.Delete(Path, recursive: true);
+        }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+    }
+}
