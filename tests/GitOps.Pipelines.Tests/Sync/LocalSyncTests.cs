@@ -139,6 +139,21 @@ public sealed class LocalSyncTests : IDisposable
         }
 
         [Fact]
+        public async Task An_abbreviated_revision_is_recorded_as_the_full_commit_id()
+        {
+            // a server will not hand out a commit by a short id: the sync fetches everything and resolves it
+            var older = _t._repo.SetImage("staging", "5.0.0");
+            _t._repo.SetImage("staging", "5.1.0");
+            var sync = _t.NewSync();
+
+            await sync.TriggerAsync(new SyncRequest("staging", older[..10], _t._repo.BarePath));
+
+            var status = await sync.GetAsync("staging");
+            Assert.Equal(older, status!.Revision);
+            Assert.Equal("5.0.0", Assert.Single(status.Images).Tag);
+        }
+
+        [Fact]
         public async Task An_unknown_revision_is_a_clear_error()
         {
             var sync = _t.NewSync();

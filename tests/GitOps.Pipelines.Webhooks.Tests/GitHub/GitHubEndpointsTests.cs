@@ -148,6 +148,20 @@ public sealed class GitHubEndpointsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_signed_body_without_an_event_header_is_400()
+    {
+        var body = Payloads.Merged(MergeSha);
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/hooks/github") { Content = new ByteArrayContent(body) };
+        request.Content.Headers.ContentType = new("application/json");
+        request.Headers.Add("X-Hub-Signature-256", GitHubSignature.Compute(WebhookHost.Secret, body));
+
+        var response = await _host.Client.SendAsync(request);
+
+        Assert.Contains("X-GitHub-Event", (await Replies.ProblemAsync(response, 400)).GetProperty("detail").GetString());
+        Assert.Empty(_trigger.Requests);
+    }
+
+    [Fact]
     public async Task Malformed_json_is_400()
     {
         var response = await _host.DeliverAsync("pull_request", Encoding.UTF8.GetBytes("{\"action\": \"closed\", "));
