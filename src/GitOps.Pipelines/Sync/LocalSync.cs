@@ -30,6 +30,13 @@ public sealed class LocalSync : ISyncTrigger, IDeploymentObserver
             throw new GitOpsException("the local sync needs the runtime repo's URL or path", ExitCode.InvalidInput);
         if (string.IsNullOrWhiteSpace(options.StateDir))
             throw new GitOpsException("the local sync needs a state folder", ExitCode.InvalidInput);
+        foreach (var env in options.Environments)
+        {
+            // The name becomes a folder beside the work clone.
+            if (string.IsNullOrWhiteSpace(env.Name) || env.Name is "." or ".." or "work"
+                || env.Name.IndexOfAny(['/', '\\', ':']) >= 0 || env.Name.IndexOfAny(Path.GetInvalidFileNameChars()) >= 0)
+                throw new GitOpsException($"the local sync cannot use '{env.Name}' as an environment name (it names a folder under sync/; 'work' is taken)", ExitCode.InvalidInput);
+        }
         _options = options;
         _time = time ?? TimeProvider.System;
         _syncDir = Path.Combine(Path.GetFullPath(options.StateDir), "sync");

@@ -189,6 +189,23 @@ public sealed class LocalSyncTests : IDisposable
         }
     }
 
+    public sealed class Constructor
+    {
+        [Theory]
+        [InlineData("work")]
+        [InlineData("..")]
+        [InlineData("a/b")]
+        [InlineData("")]
+        public void Refuses_environment_names_that_are_not_a_plain_folder_name(string name)
+        {
+            var e = Assert.Throws<GitOpsException>(() =>
+                new LocalSync(new LocalSyncOptions("/srv/runtime.git", "/tmp/state", [new LocalSyncEnvironment(name, "overlays/x")])));
+
+            Assert.Equal(ExitCode.InvalidInput, e.Code);
+            Assert.Contains($"'{name}'", e.Message);
+        }
+    }
+
     public sealed class WaitForRevisionAsync : IDisposable
     {
         private readonly LocalSyncTests _t = new();
