@@ -71,7 +71,7 @@ public sealed class WebhookAppTests
         public async Task A_signed_merge_delivery_renders_the_merged_revision_with_the_real_local_sync()
         {
             // Given a real bare runtime repo where a merge moved staging to 4.2.0 by digest
-            using var repo = new RuntimeRepo();
+            using var repo = new SeededRuntimeRepo();
             using var state = new TempDir("gitops-state");
             const string digest = "sha256:4242424242424242424242424242424242424242424242424242424242424242";
             var merged = repo.SetImage("staging", "4.2.0", digest);

@@ -9,7 +9,7 @@ public sealed class LocalSyncTests : IDisposable
     private const string DigestA = "sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
     private const string DigestB = "sha256:bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
 
-    private readonly RuntimeRepo _repo = new();
+    private readonly SeededRuntimeRepo _repo = new();
     private readonly TempDir _state = new("gitops-state");
 
     public void Dispose()

@@ -3,11 +3,11 @@ using GitOps.Pipelines.TestKit;
 namespace GitOps.Pipelines.Tests.Sync;
 
 /// <summary>A real bare runtime repo in a temp folder, seeded from examples/runtime, with a clone to commit from.</summary>
-public sealed class RuntimeRepo : IDisposable
+public sealed class SeededRuntimeRepo : IDisposable
 {
     private readonly TempDir _dir = new("gitops-runtime");
 
-    public RuntimeRepo()
+    public SeededRuntimeRepo()
     {
         BarePath = _dir.Combine("runtime.git");
         WorkPath = _dir.Combine("author");
