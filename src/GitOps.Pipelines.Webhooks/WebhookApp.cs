@@ -1,5 +1,7 @@
+using GitOps.Pipelines.Sync;
+using GitOps.Pipelines.Webhooks.GitHub;
+using GitOps.Pipelines.Webhooks.Health;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace GitOps.Pipelines.Webhooks;
@@ -7,13 +9,25 @@ namespace GitOps.Pipelines.Webhooks;
 /// <summary>Builds the webhook service: Program-style table of contents, one Map call per feature.</summary>
 public static class WebhookApp
 {
-    /// <summary>Creates the app; <paramref name="configureServices"/> lets a host add the sync trigger and options.</summary>
-    public static WebApplication Create(string[] args, Action<IServiceCollection>? configureServices = null)
+    /// <summary>
+    /// Creates the app (not started). <paramref name="configure"/> is where the host registers its
+    /// <see cref="ISyncTrigger"/>; with routes configured and no trigger registered, creation fails.
+    /// Listening addresses come from <paramref name="args"/> (<c>--urls</c>) or <c>app.Urls</c>.
+    /// </summary>
+    public static WebApplication Create(string[] args, WebhookServiceOptions options, Action<IServiceCollection>? configure = null)
     {
         var builder = WebApplication.CreateSlimBuilder(args);
-        configureServices?.Invoke(builder.Services);
+        builder.AddGitOpsWebhooks(options);
+        configure?.Invoke(builder.Services);
+
         var app = builder.Build();
-        app.MapGet("/healthz", () => Results.Text("ok"));
+        if (options.Routes.Count > 0 && app.Services.GetService<ISyncTrigger>() is null)
+            throw new GitOpsException("the webhook service has routes but no ISyncTrigger is registered to sync them", ExitCode.InvalidInput);
+
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.MapHealth();
+        app.MapGitHubWebhooks();
         return app;
     }
 }

@@ -1,0 +1,211 @@
+using System.Text;
+using System.Text.Json;
+using GitOps.Pipelines.Sync;
+using GitOps.Pipelines.Webhooks.Routing;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Net.Http.Headers;
+
+namespace GitOps.Pipelines.Webhooks.GitHub;
+
+/// <summary>
+/// The GitHub receiver, <c>POST /hooks/github</c>: checks the signature, then turns a merged pull request into
+/// one sync per environment its route names. Checks run in this order: content type (415), size (413),
+/// signature (401), event and payload (400), then routing, dedupe and sync.
+/// </summary>
+public static partial class GitHubEndpoints
+{
+    /// <summary>Maps <c>/hooks/github</c>.</summary>
+    public static RouteGroupBuilder MapGitHubWebhooks(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/hooks/github").WithTags("GitHub");
+        group.MapPost("/", ReceiveAsync).DisableAntiforgery();
+        return group;
+    }
+
+    internal static async Task<Results<Ok<SyncedReply>, Ok<PongReply>, Accepted<IgnoredReply>, ProblemHttpResult>> ReceiveAsync(
+        HttpContext context,
+        [FromServices] WebhookServiceOptions options,
+        [FromServices] SyncRoutes routes,
+        [FromServices] DeliveryLog deliveries,
+        [FromServices] IHostApplicationLifetime lifetime,
+        [FromServices] ILoggerFactory loggers)
+    {
+        var log = loggers.CreateLogger("GitOps.Pipelines.Webhooks.GitHub");
+        var request = context.Request;
+        var eventName = request.Headers["X-GitHub-Event"].ToString();
+        var delivery = request.Headers["X-GitHub-Delivery"].ToString() is { Length: > 0 } d ? d : null;
+
+        var form = false;
+        if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var mediaType))
+            return Problem(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type",
+                "send application/json (or application/x-www-form-urlencoded with a payload field)");
+        if (mediaType.MediaType.Equals("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase))
+            form = true;
+        else if (!mediaType.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase))
+            return Problem(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type",
+                $"{mediaType.MediaType} is not accepted; send application/json (or application/x-www-form-urlencoded with a payload field)");
+
+        var body = await ReadCappedAsync(context, options.MaxBodyBytes);
+        if (body is null)
+        {
+            LogTooLarge(log, delivery, options.MaxBodyBytes);
+            return Problem(StatusCodes.Status413PayloadTooLarge, "Payload too large",
+                $"the body is over the {options.MaxBodyBytes}-byte limit");
+        }
+
+        // The signature covers the raw bytes as sent, before any decoding.
+        if (!GitHubSignature.IsValid(options.GitHubSecret!, body, request.Headers[GitHubSignature.Header].ToString() is { Length: > 0 } s ? s : null))
+        {
+            var missing = request.Headers[GitHubSignature.Header].Count == 0;
+            LogBadSignature(log, delivery, eventName, missing ? "missing" : "mismatch");
+            return Problem(StatusCodes.Status401Unauthorized, "Invalid signature",
+                missing
+                    ? $"the {GitHubSignature.Header} header is missing; configure the webhook with the shared secret"
+                    : $"the {GitHubSignature.Header} header does not match the body signed with the configured secret");
+        }
+
+        if (eventName.Length == 0)
+            return Problem(StatusCodes.Status400BadRequest, "Missing event", "the X-GitHub-Event header is missing");
+        LogReceived(log, delivery, eventName, body.Length);
+
+        switch (eventName)
+        {
+            case "ping":
+                return TypedResults.Ok(new PongReply("pong"));
+            case "pull_request":
+                break;
+            default:
+                return Ignored(log, eventName, delivery, $"event '{eventName}' does not deploy");
+        }
+
+        string json;
+        if (form)
+        {
+            var fields = QueryHelpers.ParseQuery(Encoding.UTF8.GetString(body));
+            if (!fields.TryGetValue("payload", out var payload) || payload.Count != 1)
+                return Problem(StatusCodes.Status400BadRequest, "Malformed payload", "the form body has no payload field");
+            json = payload.ToString();
+        }
+        else
+        {
+            json = Encoding.UTF8.GetString(body);
+        }
+
+        PullRequestEvent? pr;
+        try
+        {
+            pr = JsonSerializer.Deserialize(json, GitHubJsonContext.Default.PullRequestEvent);
+        }
+        catch (JsonException e)
+        {
+            return Problem(StatusCodes.Status400BadRequest, "Malformed payload", $"the body is not valid pull_request JSON: {e.Message}");
+        }
+        if (pr?.PullRequest is null || pr.Repository is null)
+            return Problem(StatusCodes.Status400BadRequest, "Malformed payload", "a pull_request delivery needs pull_request and repository objects");
+
+        if (pr.Action != "closed")
+            return Ignored(log, eventName, delivery, $"pull_request action '{pr.Action}' does not deploy");
+        if (pr.PullRequest.Merged != true)
+            return Ignored(log, eventName, delivery, $"pull request #{pr.PullRequest.Number} was closed without merging");
+
+        var repositoryUrl = pr.Repository.CloneUrl ?? pr.Repository.HtmlUrl;
+        if (string.IsNullOrWhiteSpace(repositoryUrl) || string.IsNullOrWhiteSpace(pr.PullRequest.Base?.Ref)
+            || string.IsNullOrWhiteSpace(pr.PullRequest.MergeCommitSha))
+            return Problem(StatusCodes.Status400BadRequest, "Malformed payload",
+                "a merged pull request needs repository.clone_url (or html_url), pull_request.base.ref and pull_request.merge_commit_sha");
+        var merge = new MergeEvent(repositoryUrl, pr.PullRequest.Base.Ref, pr.PullRequest.MergeCommitSha,
+            pr.PullRequest.Number != 0 ? pr.PullRequest.Number : pr.Number, delivery);
+
+        var environments = routes.EnvironmentsFor([pr.Repository.CloneUrl ?? "", pr.Repository.HtmlUrl ?? "", pr.Repository.SshUrl ?? ""], merge.Branch);
+        if (environments.Count == 0)
+            return Ignored(log, eventName, delivery, $"no route for {merge.RepositoryUrl} branch {merge.Branch}");
+
+        if (delivery is not null && !deliveries.TryBegin(delivery))
+            return Ignored(log, eventName, delivery, $"delivery {delivery} was already handled");
+
+        var trigger = context.RequestServices.GetRequiredService<ISyncTrigger>();
+        var synced = new List<string>();
+        var failures = new List<string>();
+        foreach (var environment in environments)
+        {
+            // The sync runs to completion even when GitHub stops waiting; only shutdown cancels it.
+            try
+            {
+                await trigger.TriggerAsync(new SyncRequest(environment, merge.Revision, merge.RepositoryUrl), lifetime.ApplicationStopping);
+                synced.Add(environment);
+                LogSynced(log, delivery, environment, merge.Revision, merge.PullRequest);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                failures.Add($"{environment}: {e.Message}");
+                LogSyncFailed(log, e, delivery, environment, merge.Revision);
+            }
+        }
+
+        if (failures.Count > 0)
+        {
+            if (delivery is not null) deliveries.Forget(delivery); // a redelivery may try again
+            var problem = TypedResults.Problem(
+                statusCode: StatusCodes.Status502BadGateway,
+                title: "Sync failed",
+                detail: string.Join("; ", failures),
+                extensions: new Dictionary<string, object?> { ["synced"] = synced.ToArray(), ["revision"] = merge.Revision });
+            return problem;
+        }
+        return TypedResults.Ok(new SyncedReply(delivery, merge.RepositoryUrl, merge.Branch, merge.Revision, merge.PullRequest, synced));
+    }
+
+    /// <summary>Reads the whole body, or returns null as soon as it passes <paramref name="cap"/> bytes.</summary>
+    private static async Task<byte[]?> ReadCappedAsync(HttpContext context, long cap)
+    {
+        if (context.Request.ContentLength > cap) return null;
+        // This endpoint enforces its own cap, which may be above the server's default.
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+            limit.MaxRequestBodySize = null;
+        using var buffer = new MemoryStream();
+        var chunk = new byte[81920];
+        int read;
+        while ((read = await context.Request.Body.ReadAsync(chunk, context.RequestAborted)) > 0)
+        {
+            if (buffer.Length + read > cap) return null;
+            buffer.Write(chunk, 0, read);
+        }
+        return buffer.ToArray();
+    }
+
+    private static ProblemHttpResult Problem(int status, string title, string detail) =>
+        TypedResults.Problem(statusCode: status, title: title, detail: detail);
+
+    private static Accepted<IgnoredReply> Ignored(ILogger log, string eventName, string? delivery, string reason)
+    {
+        LogIgnored(log, delivery, eventName, reason);
+        return TypedResults.Accepted((string?)null, new IgnoredReply(eventName, delivery, reason));
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "GitHub delivery {Delivery}: event {Event}, {Bytes} bytes, signature ok")]
+    private static partial void LogReceived(ILogger log, string? delivery, string @event, int bytes);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "GitHub delivery {Delivery}: event {Event} refused, signature {Reason}")]
+    private static partial void LogBadSignature(ILogger log, string? delivery, string @event, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "GitHub delivery {Delivery}: body over {Cap} bytes refused")]
+    private static partial void LogTooLarge(ILogger log, string? delivery, long cap);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "GitHub delivery {Delivery}: event {Event} ignored: {Reason}")]
+    private static partial void LogIgnored(ILogger log, string? delivery, string @event, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "GitHub delivery {Delivery}: synced {Environment} to {Revision} (pull request #{PullRequest})")]
+    private static partial void LogSynced(ILogger log, string? delivery, string environment, string revision, int pullRequest);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "GitHub delivery {Delivery}: sync of {Environment} to {Revision} failed")]
+    private static partial void LogSyncFailed(ILogger log, Exception exception, string? delivery, string environment, string revision);
+}
