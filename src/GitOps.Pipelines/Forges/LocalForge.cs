@@ -20,9 +20,13 @@ public sealed class LocalForge : IForge
         Directory = Path.GetFullPath(directory);
         _pullsDir = Path.Combine(Directory, "pulls");
         _repo = repo;
-        _repositoryUrl = repo.IsLocalPath ? new Uri(Path.GetFullPath(repo.Url)).AbsoluteUri : repo.Url;
+        _repositoryUrl = RepositoryUrlFor(repo.Url);
         Outbox = new WebhookOutbox(Path.Combine(Directory, "outbox"));
     }
+
+    /// <summary>The URL webhooks name for a runtime repo: file:// for a local path, else the URL as given.</summary>
+    public static string RepositoryUrlFor(string url) =>
+        RuntimeRepo.IsLocal(url) ? new Uri(Path.GetFullPath(url)).AbsoluteUri : url;
 
     /// <summary>The forge's folder.</summary>
     public string Directory { get; }

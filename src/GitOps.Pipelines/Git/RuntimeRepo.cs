@@ -35,7 +35,10 @@ public sealed class RuntimeRepo
     public string AuthorEmail { get; }
 
     /// <summary>True when <see cref="Url"/> is a path on this machine rather than a remote URL.</summary>
-    public bool IsLocalPath => !Url.Contains("://", StringComparison.Ordinal) && !Url.Contains('@');
+    public bool IsLocalPath => IsLocal(Url);
+
+    /// <summary>True when <paramref name="url"/> is a path on this machine (no scheme, no scp-style user@host).</summary>
+    public static bool IsLocal(string url) => !url.Contains("://", StringComparison.Ordinal) && !url.Contains('@');
 
     /// <summary>
     /// When the URL is a local path with no repo yet, creates a bare repo there whose first commit holds
