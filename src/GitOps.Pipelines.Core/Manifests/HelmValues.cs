@@ -14,7 +14,7 @@ internal static partial class HelmValues
     public static string Get(string file, string text, string key)
     {
         var root = Root(file, YamlTree.Parse(file, text), key);
-        if (root is null) throw Error(file, key, "empty document: no values");
+        if (root is null) throw Error(file, key, "empty document node: the file holds no values");
         var nested = Resolve(root, Segments(file, key));
         if (nested.Scalar is { } found) return found.Value;
         if (Literal(root, key) is { } literal)
