@@ -178,6 +178,17 @@ public static partial class GitOpsConfigLoader
             if (result.All(r => r.Name != from))
                 throw top.Error(at, path, $"unknown environment '{from}' (known: {string.Join(", ", result.Select(r => r.Name))})");
         }
+        for (var i = 0; i < result.Count; i++)
+        {
+            var chain = new List<string> { result[i].Name };
+            for (var from = result[i].PromoteFrom; from is not null; from = result.First(r => r.Name == from).PromoteFrom)
+            {
+                chain.Add(from);
+                if (from == result[i].Name)
+                    throw top.Error(promoteNodes[i]!.Start, $"environments[{i}].promoteFrom", $"promotion cycle: {string.Join(" ← ", chain)}");
+                if (chain.Count > result.Count) break; // a cycle further up the chain; reported at its own members
+            }
+        }
         return result;
     }
 

@@ -321,6 +321,14 @@ public sealed class GitOpsConfigLoaderTests
             Assert.Contains("environments[0].promoteFrom: environment 'a' cannot promote from itself", e.Message);
         }
 
+        [Fact]
+        public void A_promotion_cycle_is_an_error()
+        {
+            var e = Fails(Minimal + "environments:\n  - name: a\n    path: a\n    promoteFrom: b\n  - name: b\n    path: b\n    promoteFrom: a\n");
+
+            Assert.Equal("gitops.yaml:6:18: environments[0].promoteFrom: promotion cycle: a ← b ← a", e.Message);
+        }
+
         [Theory]
         [InlineData("image:\n  name: a\n  builder: kaniko\n", "gitops.yaml:3:12: image.builder: must be one of 'builtin', 'buildah', 'docker', 'dotnet', 'auto', got 'kaniko'")]
         [InlineData("image:\n  name: a\nruntime:\n  forge: gitea\n", "gitops.yaml:4:10: runtime.forge: must be one of 'local', 'github', 'gitlab', got 'gitea'")]
