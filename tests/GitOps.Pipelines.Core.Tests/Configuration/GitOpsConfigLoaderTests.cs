@@ -70,7 +70,12 @@ public sealed class GitOpsConfigLoaderTests
         {
             var config = GitOpsConfigLoader.Parse(Minimal + "environments:\n  - name: dev\n    path: overlays/dev\n  - name: charts\n    path: helm\n    editor: helm\n", "gitops.yaml", "/repo");
 
-            Assert.Equal(new ImageConfig("hello", "oci:.gitops/registry", ".", "builtin", "scratch", "/app", [], config.Image.Tags, config.Image.Labels), config.Image with { Entrypoint = [] });
+            Assert.Equal("hello", config.Image.Name);
+            Assert.Equal("oci:.gitops/registry", config.Image.Registry);
+            Assert.Equal(".", config.Image.Context);
+            Assert.Equal("builtin", config.Image.Builder);
+            Assert.Equal("scratch", config.Image.Base);
+            Assert.Equal("/app", config.Image.WorkingDir);
             Assert.Empty(config.Image.Entrypoint);
             Assert.Empty(config.Image.Labels);
             Assert.Equal("semver", config.Image.Tags.Strategy);
