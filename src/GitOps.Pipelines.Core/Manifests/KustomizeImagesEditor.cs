@@ -13,7 +13,8 @@ public sealed class KustomizeImagesEditor : IManifestEditor
     /// <remarks>
     /// The entry is the one whose <c>name</c> equals <see cref="ImageUpdate.Name"/>, else the one whose
     /// <c>newName</c> does (argocd-image-updater's matching). <c>newName</c>, <c>newTag</c> and <c>digest</c> are
-    /// written as given; kustomize itself prefers <c>digest</c> over <c>newTag</c> when both are set.
+    /// written as given; with both <c>newTag</c> and <c>digest</c> kustomize renders <c>name:tag@digest</c>,
+    /// which runtimes pull by the digest.
     /// </remarks>
     public EditResult Apply(string file, string text, ImageUpdate update)
     {
