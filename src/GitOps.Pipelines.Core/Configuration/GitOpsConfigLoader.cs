@@ -1,0 +1,197 @@
+using System.Text.RegularExpressions;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace GitOps.Pipelines.Configuration;
+
+/// <summary>
+/// Reads and validates gitops.yaml from YamlDotNet's representation model (not reflection), so every error
+/// names <c>file:line:column</c> and the key path, and every omitted key takes its documented default.
+/// </summary>
+public static partial class GitOpsConfigLoader
+{
+    /// <summary>The editor kinds an environment may name.</summary>
+    public static IReadOnlyList<string> EditorKinds => Manifests.ManifestEditors.Kinds;
+
+    /// <summary>The image builders.</summary>
+    public static IReadOnlyList<string> BuilderKinds { get; } = ["builtin", "buildah", "docker", "dotnet", "auto"];
+
+    /// <summary>The forges that gate changes to the runtime repo.</summary>
+    public static IReadOnlyList<string> ForgeKinds { get; } = ["local", "github", "gitlab"];
+
+    /// <summary>The sync kinds.</summary>
+    public static IReadOnlyList<string> SyncKinds { get; } = ["local", "argocd", "flux"];
+
+    /// <summary>The gates an environment may use.</summary>
+    public static IReadOnlyList<string> GateKinds { get; } = ["pr", "direct"];
+
+    /// <summary>The tag strategies (argocd-image-updater's names and aliases).</summary>
+    public static IReadOnlyList<string> TagStrategies { get; } = ["semver", "newest-build", "latest", "alphabetical", "name", "digest"];
+
+    /// <summary>The file an editor kind edits when an environment names none.</summary>
+    public static string DefaultFile(string editor) => editor == "helm" ? "values.yaml" : "kustomization.yaml";
+
+    /// <summary>Loads <paramref name="path"/>; relative paths in it resolve against the file's folder.</summary>
+    public static GitOpsConfig Load(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        var full = System.IO.Path.GetFullPath(path);
+        if (!System.IO.File.Exists(full))
+            throw new GitOpsException($"{path}: configuration file not found (looked at {full})", ExitCode.InvalidInput);
+        string text;
+        try
+        {
+            text = System.IO.File.ReadAllText(full);
+        }
+        catch (IOException e)
+        {
+            throw new GitOpsException($"{path}: cannot read the configuration file: {e.Message}", ExitCode.InvalidInput, e);
+        }
+        return Parse(text, path, System.IO.Path.GetDirectoryName(full)!);
+    }
+
+    /// <summary>Parses gitops.yaml text; <paramref name="file"/> names it in errors, <paramref name="baseDir"/> becomes <see cref="GitOpsConfig.BaseDir"/>.</summary>
+    public static GitOpsConfig Parse(string yaml, string file, string baseDir)
+    {
+        ArgumentNullException.ThrowIfNull(yaml);
+        ArgumentNullException.ThrowIfNull(file);
+        ArgumentNullException.ThrowIfNull(baseDir);
+        var root = LoadRoot(yaml, file);
+        var top = new ConfigSection(file, "", root, "image", "runtime", "environments", "sync", "webhook", "stateDir");
+
+        var imageSection = top.Section("image", "name", "registry", "context", "builder", "base", "workingDir", "entrypoint", "tags", "labels")
+            ?? throw top.Error(top.Start, "", "image is required");
+        var image = ReadImage(imageSection);
+
+        var runtime = top.Section("runtime", "url", "branch", "forge", "seed", "author");
+        var author = runtime?.Section("author", "name", "email");
+        var runtimeConfig = new RuntimeRepoConfig(
+            Url: runtime?.String("url", ".gitops/runtime.git") ?? ".gitops/runtime.git",
+            Branch: runtime?.String("branch", "main") ?? "main",
+            Forge: runtime?.OneOf("forge", "local", [.. ForgeKinds]) ?? "local",
+            Seed: runtime?.OptionalString("seed"),
+            AuthorName: author?.String("name", "gitops-bot") ?? "gitops-bot",
+            AuthorEmail: author?.String("email", "gitops-bot@users.noreply.local") ?? "gitops-bot@users.noreply.local");
+
+        var environments = ReadEnvironments(top);
+
+        var sync = top.Section("sync", "kind", "timeout");
+        var syncConfig = new SyncConfig(
+            sync?.OneOf("kind", "local", [.. SyncKinds]) ?? "local",
+            sync?.Duration("timeout", TimeSpan.FromSeconds(60)) ?? TimeSpan.FromSeconds(60));
+
+        var webhook = top.Section("webhook", "url", "secretEnv", "secret");
+        var webhookConfig = new WebhookConfig(
+            webhook?.OptionalString("url"),
+            webhook?.String("secretEnv", "GITOPS_WEBHOOK_GITHUB_SECRET") ?? "GITOPS_WEBHOOK_GITHUB_SECRET",
+            webhook?.OptionalString("secret"));
+
+        return new GitOpsConfig(image, runtimeConfig, environments, syncConfig, webhookConfig,
+            top.String("stateDir", ".gitops"), baseDir, file);
+    }
+
+    private static YamlMappingNode LoadRoot(string yaml, string file)
+    {
+        // The span parser first: it reports every syntax error (and duplicate keys) with a position, including the
+        // unterminated flow collections on which YamlDotNet's parser throws a bare InvalidOperationException.
+        Manifests.YamlTree.Parse(file, yaml);
+        var stream = new YamlStream();
+        try
+        {
+            stream.Load(new StringReader(yaml));
+        }
+        catch (YamlException e)
+        {
+            throw new GitOpsException($"{file}:{e.Start.Line}:{e.Start.Column}: {ParserMessage(e)}", ExitCode.InvalidInput, e);
+        }
+        if (stream.Documents.Count == 0 || ConfigSection.IsNull(stream.Documents[0].RootNode))
+            throw new GitOpsException($"{file}:1:1: the file is empty; 'image' is required", ExitCode.InvalidInput);
+        if (stream.Documents.Count > 1)
+        {
+            var second = stream.Documents[1].RootNode.Start;
+            throw new GitOpsException($"{file}:{second.Line}:{second.Column}: one YAML document expected, found {stream.Documents.Count}", ExitCode.InvalidInput);
+        }
+        var root = stream.Documents[0].RootNode;
+        return root as YamlMappingNode
+            ?? throw new GitOpsException($"{file}:{root.Start.Line}:{root.Start.Column}: the top level must be a mapping (image:, runtime:, environments:, …), got a {ConfigSection.Describe(root)}", ExitCode.InvalidInput);
+    }
+
+    /// <summary>YamlDotNet's message without its own "(Line: …) - (Line: …): " prefix, which the caller replaces.</summary>
+    internal static string ParserMessage(YamlException e) => MarkPrefix().Replace(e.Message, "");
+
+    private static ImageConfig ReadImage(ConfigSection s)
+    {
+        var tags = s.Section("tags", "strategy", "constraint", "allowTags", "ignoreTags");
+        return new ImageConfig(
+            Name: s.RequiredString("name"),
+            Registry: s.String("registry", "oci:.gitops/registry"),
+            Context: s.String("context", "."),
+            Builder: s.OneOf("builder", "builtin", [.. BuilderKinds]),
+            Base: s.String("base", "scratch"),
+            WorkingDir: s.String("workingDir", "/app"),
+            Entrypoint: s.StringList("entrypoint"),
+            Tags: new TagRules(
+                tags?.OneOf("strategy", "semver", [.. TagStrategies]) ?? "semver",
+                tags?.OptionalString("constraint"),
+                tags?.OptionalString("allowTags"),
+                tags?.StringList("ignoreTags") ?? []),
+            Labels: s.StringMap("labels"));
+    }
+
+    private static List<EnvironmentConfig> ReadEnvironments(ConfigSection top)
+    {
+        var seq = top.Sequence("environments");
+        var result = new List<EnvironmentConfig>();
+        if (seq is null) return result;
+        var nameNodes = new List<YamlNode>();
+        var promoteNodes = new List<YamlNode?>();
+        for (var i = 0; i < seq.Children.Count; i++)
+        {
+            var path = $"environments[{i}]";
+            if (seq.Children[i] is not YamlMappingNode map)
+                throw top.Error(seq.Children[i].Start, path, $"must be a mapping (name:, path:, …), got {ConfigSection.Shown(seq.Children[i])}");
+            var e = new ConfigSection(top.File, path, map, "name", "path", "editor", "file", "gate", "approvals", "autoMerge", "promoteFrom");
+            var name = e.RequiredString("name");
+            var previous = result.FindIndex(r => r.Name == name);
+            if (previous >= 0)
+                throw e.Error(e.Node("name")!.Start, e.KeyPath("name"), $"duplicate environment name '{name}' (also environments[{previous}])");
+            var editor = e.OneOf("editor", "kustomize", [.. EditorKinds]);
+            result.Add(new EnvironmentConfig(
+                Name: name,
+                Path: e.RequiredString("path"),
+                Editor: editor,
+                File: e.String("file", DefaultFile(editor)),
+                Gate: e.OneOf("gate", "pr", [.. GateKinds]),
+                Approvals: e.WholeNumber("approvals", 0),
+                AutoMerge: e.Boolean("autoMerge", false),
+                PromoteFrom: e.OptionalString("promoteFrom")));
+            nameNodes.Add(e.Node("name")!);
+            promoteNodes.Add(e.Node("promoteFrom"));
+        }
+        for (var i = 0; i < result.Count; i++)
+        {
+            if (result[i].PromoteFrom is not { } from) continue;
+            var at = promoteNodes[i]!.Start;
+            var path = $"environments[{i}].promoteFrom";
+            if (from == result[i].Name)
+                throw top.Error(at, path, $"environment '{from}' cannot promote from itself");
+            if (result.All(r => r.Name != from))
+                throw top.Error(at, path, $"unknown environment '{from}' (known: {string.Join(", ", result.Select(r => r.Name))})");
+        }
+        for (var i = 0; i < result.Count; i++)
+        {
+            var chain = new List<string> { result[i].Name };
+            for (var from = result[i].PromoteFrom; from is not null; from = result.First(r => r.Name == from).PromoteFrom)
+            {
+                chain.Add(from);
+                if (from == result[i].Name)
+                    throw top.Error(promoteNodes[i]!.Start, $"environments[{i}].promoteFrom", $"promotion cycle: {string.Join(" ← ", chain)}");
+                if (chain.Count > result.Count) break; // a cycle further up the chain; reported at its own members
+            }
+        }
+        return result;
+    }
+
+    [GeneratedRegex(@"^\(Line: \d+, Col: \d+, Idx: \d+\) - \(Line: \d+, Col: \d+, Idx: \d+\): ")]
+    private static partial Regex MarkPrefix();
+}
