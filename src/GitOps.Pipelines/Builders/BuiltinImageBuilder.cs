@@ -77,7 +77,7 @@ public sealed partial class BuiltinImageBuilder : IImageBuilder
                 .. baseImage?.Config.History ?? [],
                 new OciHistory(createdText, $"gitops builtin: copy build context to {workingDir}"),
             ]);
-        var configDescriptor = layout.WriteBlob(JsonSerializer.SerializeToUtf8Bytes(config, OciJson.Default.OciImageConfig),
+        var configDescriptor = layout.WriteBlob(JsonSerializer.SerializeToUtf8Bytes(config, OciJson.Canonical.OciImageConfig),
             MediaTypes.ImageConfig);
 
         var annotations = new SortedDictionary<string, string>(StringComparer.Ordinal);
@@ -87,7 +87,7 @@ public sealed partial class BuiltinImageBuilder : IImageBuilder
 
         var manifest = new OciManifest(2, MediaTypes.ImageManifest, configDescriptor,
             [.. baseImage?.Manifest.Layers ?? [], layer], annotations);
-        var manifestDescriptor = layout.WriteBlob(JsonSerializer.SerializeToUtf8Bytes(manifest, OciJson.Default.OciManifest),
+        var manifestDescriptor = layout.WriteBlob(JsonSerializer.SerializeToUtf8Bytes(manifest, OciJson.Canonical.OciManifest),
             MediaTypes.ImageManifest) with { Platform = Platform };
 
         foreach (var tag in request.Tags) layout.Tag(manifestDescriptor, tag);

@@ -30,7 +30,7 @@ public sealed class OciLayout
         Directory.CreateDirectory(Path.Combine(Root, "blobs", "sha256"));
         var marker = Path.Combine(Root, "oci-layout");
         if (!File.Exists(marker))
-            File.WriteAllBytes(marker, JsonSerializer.SerializeToUtf8Bytes(new OciLayoutMarker("1.0.0"), OciJson.Default.OciLayoutMarker));
+            File.WriteAllBytes(marker, JsonSerializer.SerializeToUtf8Bytes(new OciLayoutMarker("1.0.0"), OciJson.Canonical.OciLayoutMarker));
         if (!File.Exists(IndexPath))
             WriteIndex(new OciIndex(2, MediaTypes.ImageIndex, []));
         return this;
@@ -176,7 +176,7 @@ public sealed class OciLayout
     private void WriteIndex(OciIndex index)
     {
         var tmp = IndexPath + "." + Guid.NewGuid().ToString("N") + ".tmp";
-        File.WriteAllBytes(tmp, JsonSerializer.SerializeToUtf8Bytes(index, OciJson.Default.OciIndex));
+        File.WriteAllBytes(tmp, JsonSerializer.SerializeToUtf8Bytes(index, OciJson.Canonical.OciIndex));
         File.Move(tmp, IndexPath, overwrite: true);
     }
 

@@ -1,3 +1,5 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace GitOps.Pipelines.Oci;
@@ -96,4 +98,12 @@ public sealed record OciLayoutMarker([property: JsonPropertyName("imageLayoutVer
 [JsonSerializable(typeof(OciManifest))]
 [JsonSerializable(typeof(OciImageConfig))]
 [JsonSerializable(typeof(OciLayoutMarker))]
-public sealed partial class OciJson : JsonSerializerContext;
+public sealed partial class OciJson : JsonSerializerContext
+{
+    /// <summary>
+    /// The context to write with: escapes only what JSON requires, so media types read <c>+json</c> (not
+    /// <c>\u002Bjson</c>) as other OCI tools write them. Bytes stay deterministic either way.
+    /// </summary>
+    public static OciJson Canonical { get; } =
+        new(new JsonSerializerOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+}

@@ -192,6 +192,22 @@ public class BuiltinImageBuilderTests
         }
 
         [Fact]
+        public async Task Writes_compact_json_with_media_types_spelled_as_other_tools_write_them()
+        {
+            using var dir = new TempDir();
+            var request = SampleApp.Request(SampleApp.Write(dir.Combine("src")), dir.Combine("layout"));
+            var image = await Builder.BuildAsync(request);
+
+            var manifest = System.Text.Encoding.UTF8.GetString(request.Output.ReadBlob(image.Digest));
+            var index = File.ReadAllText(Path.Combine(request.Output.Root, "index.json"));
+
+            Assert.StartsWith("{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",", manifest);
+            Assert.Contains("\"application/vnd.oci.image.layer.v1.tar+gzip\"", manifest);
+            Assert.Contains("\"application/vnd.oci.image.index.v1+json\"", index);
+            Assert.DoesNotContain("\\u", manifest + index);
+        }
+
+        [Fact]
         public async Task Rebuilding_a_tag_moves_it_to_the_new_image()
         {
             using var dir = new TempDir();
@@ -303,9 +319,9 @@ public class BuiltinImageBuilderTests
             {
                 Config = config.Config with { Env = ["PATH=/usr/local/bin:/usr/bin:/bin"], User = "65532", Cmd = ["/bin/sh"] },
             };
-            var configDescriptor = layout.WriteBlob(JsonSerializer.SerializeToUtf8Bytes(config, OciJson.Default.OciImageConfig), MediaTypes.ImageConfig);
+            var configDescriptor = layout.WriteBlob(JsonSerializer.SerializeToUtf8Bytes(config, OciJson.Canonical.OciImageConfig), MediaTypes.ImageConfig);
             var manifestDescriptor = layout.WriteBlob(
-                JsonSerializer.SerializeToUtf8Bytes(manifest with { Config = configDescriptor }, OciJson.Default.OciManifest),
+                JsonSerializer.SerializeToUtf8Bytes(manifest with { Config = configDescriptor }, OciJson.Canonical.OciManifest),
                 MediaTypes.ImageManifest);
             layout.Tag(manifestDescriptor, "with-env");
             return "with-env";
