@@ -49,7 +49,8 @@ public sealed partial class BuiltinImageBuilder : IImageBuilder
                 await CopyBlobAsync(baseImage.Layout, layout, baseLayer, cancellationToken);
         }
 
-        var entries = LayerEntries(request.Context, request.WorkingDir);
+        // An output layout inside the context (context ".", output ".gitops/…") must not swallow itself.
+        var entries = LayerEntries(request.Context, request.WorkingDir, exclude: layout.Root);
         var (layer, diffId) = await WriteLayerAsync(layout, entries, created, cancellationToken);
 
         var baseConfig = baseImage?.Config.Config ?? new OciRuntimeConfig();
@@ -123,8 +124,9 @@ public sealed partial class BuiltinImageBuilder : IImageBuilder
         return segments;
     }
 
-    /// <summary>The working dir's parent folders, then every folder, file and symlink in the context beneath it.</summary>
-    internal static List<LayerEntry> LayerEntries(string context, string workingDir)
+    /// <summary>The working dir's parent folders, then every folder, file and symlink in the context beneath it,
+    /// except the folder <paramref name="exclude"/>.</summary>
+    internal static List<LayerEntry> LayerEntries(string context, string workingDir, string? exclude = null)
     {
         const int DirMode = 0b111_101_101, FileMode = 0b110_100_100, ExecMode = 0b111_101_101, LinkMode = 0b111_111_111;
         var prefix = "";
@@ -143,6 +145,9 @@ public sealed partial class BuiltinImageBuilder : IImageBuilder
             var dir = pending.Pop();
             foreach (var path in Directory.EnumerateFileSystemEntries(dir, "*", new EnumerationOptions { AttributesToSkip = 0 }))
             {
+                if (exclude is not null && string.Equals(Path.TrimEndingDirectorySeparator(path),
+                        Path.TrimEndingDirectorySeparator(exclude), StringComparison.Ordinal))
+                    continue;
                 var relative = Path.GetRelativePath(root, path).Replace('\\', '/');
                 var name = prefix.Length == 0 ? relative : prefix + "/" + relative;
                 var info = new FileInfo(path);

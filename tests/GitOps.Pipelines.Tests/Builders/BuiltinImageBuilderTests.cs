@@ -127,6 +127,22 @@ public class BuiltinImageBuilderTests
         }
 
         [Fact]
+        public async Task Leaves_out_an_output_layout_that_sits_inside_the_context()
+        {
+            using var dir = new TempDir();
+            var src = SampleApp.Write(dir.Combine("src"));
+            var inside = SampleApp.Request(src, Path.Combine(src, ".gitops", "build"));
+            var first = await Builder.BuildAsync(inside);
+
+            var again = await Builder.BuildAsync(inside); // the layout is full of blobs now
+
+            Assert.Equal(first.Digest, again.Digest);
+            var entries = SampleApp.LayerEntries(inside.Output, inside.Output.ReadManifest(again.Digest).Layers[0].Digest);
+            Assert.Contains(entries, e => e.Name == "app/.gitops/");
+            Assert.DoesNotContain(entries, e => e.Name.StartsWith("app/.gitops/build", StringComparison.Ordinal));
+        }
+
+        [Fact]
         public async Task Diff_id_is_the_sha256_of_the_uncompressed_tar()
         {
             using var dir = new TempDir();
