@@ -100,7 +100,7 @@ public class ReproducibleTarTests
             Assert.Contains("app/" + new string('m', 120), names);
             var path = dir.Combine("layer.tar");
             await File.WriteAllBytesAsync(path, tar);
-            var listing = ExternalTool.Run("tar", "-tf", path).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            var listing = ExternalTool.Run("tar", "--quoting-style=literal", "-tf", path).Split('\n', StringSplitOptions.RemoveEmptyEntries);
             Assert.Equal(names.Order(StringComparer.Ordinal), listing.Order(StringComparer.Ordinal));
         }
 
