@@ -30,7 +30,7 @@ public sealed class OciLayout
         Directory.CreateDirectory(Path.Combine(Root, "blobs", "sha256"));
         var marker = Path.Combine(Root, "oci-layout");
         if (!File.Exists(marker))
-            File.WriteAllBytes(marker, JsonSerializer.SerializeToUtf8Bytes(new OciLayoutMarker("1.0.0"), OciJson.Default.OciLayoutMarker));
+            File.WriteAllBytes(marker, JsonSerializer.SerializeToUtf8Bytes(new OciLayoutMarker("1.0.0"), OciJson.Canonical.OciLayoutMarker));
         if (!File.Exists(IndexPath))
             WriteIndex(new OciIndex(2, MediaTypes.ImageIndex, []));
         return this;
@@ -111,6 +111,31 @@ public sealed class OciLayout
         return m.ToArray();
     }
 
+    /// <summary>Reads and parses an image manifest blob; a clear error when it is not one.</summary>
+    public OciManifest ReadManifest(string digest) =>
+        ParseBlob(digest, OciJson.Default.OciManifest, "image manifest");
+
+    /// <summary>Reads and parses an image index blob (a multi-platform image).</summary>
+    public OciIndex ReadImageIndex(string digest) =>
+        ParseBlob(digest, OciJson.Default.OciIndex, "image index");
+
+    /// <summary>Reads and parses an image config blob.</summary>
+    public OciImageConfig ReadConfig(string digest) =>
+        ParseBlob(digest, OciJson.Default.OciImageConfig, "image config");
+
+    private T ParseBlob<T>(string digest, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type, string what)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize(ReadBlob(digest), type)
+                ?? throw new GitOpsException($"blob {digest} in {Root} is empty, not an {what}");
+        }
+        catch (JsonException e)
+        {
+            throw new GitOpsException($"blob {digest} in {Root} is not an {what}: {e.Message}", ExitCode.Failure, e);
+        }
+    }
+
     /// <summary>The layout's index.json.</summary>
     public OciIndex ReadIndex()
     {
@@ -151,7 +176,7 @@ public sealed class OciLayout
     private void WriteIndex(OciIndex index)
     {
         var tmp = IndexPath + "." + Guid.NewGuid().ToString("N") + ".tmp";
-        File.WriteAllBytes(tmp, JsonSerializer.SerializeToUtf8Bytes(index, OciJson.Default.OciIndex));
+        File.WriteAllBytes(tmp, JsonSerializer.SerializeToUtf8Bytes(index, OciJson.Canonical.OciIndex));
         File.Move(tmp, IndexPath, overwrite: true);
     }
 

@@ -1,3 +1,5 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace GitOps.Pipelines.Oci;
@@ -5,12 +7,19 @@ namespace GitOps.Pipelines.Oci;
 /// <summary>OCI media types used by the suite.</summary>
 public static class MediaTypes
 {
+    /// <summary>An OCI image index (several manifests, e.g. one per platform).</summary>
     public const string ImageIndex = "application/vnd.oci.image.index.v1+json";
+    /// <summary>An OCI image manifest.</summary>
     public const string ImageManifest = "application/vnd.oci.image.manifest.v1+json";
+    /// <summary>An OCI image configuration.</summary>
     public const string ImageConfig = "application/vnd.oci.image.config.v1+json";
+    /// <summary>A gzip-compressed tar layer.</summary>
     public const string LayerTarGzip = "application/vnd.oci.image.layer.v1.tar+gzip";
+    /// <summary>An uncompressed tar layer.</summary>
     public const string LayerTar = "application/vnd.oci.image.layer.v1.tar";
+    /// <summary>A Docker image manifest, schema 2.</summary>
     public const string DockerManifest = "application/vnd.docker.distribution.manifest.v2+json";
+    /// <summary>A Docker manifest list (the Docker form of an image index).</summary>
     public const string DockerManifestList = "application/vnd.docker.distribution.manifest.list.v2+json";
 }
 
@@ -19,9 +28,13 @@ public static class Annotations
 {
     /// <summary>The tag of a manifest in an OCI image layout's index.json.</summary>
     public const string RefName = "org.opencontainers.image.ref.name";
+    /// <summary>The URL of the image's source code.</summary>
     public const string Source = "org.opencontainers.image.source";
+    /// <summary>The source revision (commit) the image was built from.</summary>
     public const string Revision = "org.opencontainers.image.revision";
+    /// <summary>When the image was built, RFC 3339.</summary>
     public const string Created = "org.opencontainers.image.created";
+    /// <summary>The version of the packaged software.</summary>
     public const string Version = "org.opencontainers.image.version";
 }
 
@@ -96,4 +109,12 @@ public sealed record OciLayoutMarker([property: JsonPropertyName("imageLayoutVer
 [JsonSerializable(typeof(OciManifest))]
 [JsonSerializable(typeof(OciImageConfig))]
 [JsonSerializable(typeof(OciLayoutMarker))]
-public sealed partial class OciJson : JsonSerializerContext;
+public sealed partial class OciJson : JsonSerializerContext
+{
+    /// <summary>
+    /// The context to write with: escapes only what JSON requires, so media types read <c>+json</c> (not
+    /// <c>\u002Bjson</c>) as other OCI tools write them. Bytes stay deterministic either way.
+    /// </summary>
+    public static OciJson Canonical { get; } =
+        new(new JsonSerializerOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+}
