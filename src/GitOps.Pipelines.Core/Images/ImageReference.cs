@@ -1,6 +1,4 @@
 using System.Diagnostics.CodeAnalysis;
-using System.Text;
-using System.Text.RegularExpressions;
 
 namespace GitOps.Pipelines.Images;
 
@@ -193,7 +191,8 @@ public sealed record ImageReference(string Domain, string Path, string? Tag = nu
     /// <exception cref="InvalidImageReferenceException">The pattern is malformed.</exception>
     public bool FamiliarMatch(string pattern)
     {
-        var regex = GlobToRegex(pattern);
+        ArgumentNullException.ThrowIfNull(pattern);
+        var regex = GoGlob.ToRegex(pattern) ?? throw BadPattern(pattern);
         return regex.IsMatch(FamiliarName) || regex.IsMatch(FamiliarString);
     }
 
@@ -265,36 +264,6 @@ public sealed record ImageReference(string Domain, string Path, string? Tag = nu
 
     private static InvalidImageReferenceException Invalid(string input, ReferenceError reason) =>
         new(input, reason, $"{reason.Message()}: \"{input}\"");
-
-    private static Regex GlobToRegex(string pattern)
-    {
-        ArgumentNullException.ThrowIfNull(pattern);
-        var sb = new StringBuilder("^");
-        for (var i = 0; i < pattern.Length; i++)
-        {
-            var c = pattern[i];
-            switch (c)
-            {
-                case '*': sb.Append("[^/]*"); break;
-                case '?': sb.Append("[^/]"); break;
-                case '\\':
-                    if (++i >= pattern.Length) throw BadPattern(pattern);
-                    sb.Append(Regex.Escape(pattern[i].ToString()));
-                    break;
-                case '[':
-                    var end = pattern.IndexOf(']', i + 2);
-                    if (end < 0) throw BadPattern(pattern);
-                    var body = pattern[(i + 1)..end];
-                    var negate = body.StartsWith('^');
-                    if (negate) body = body[1..];
-                    sb.Append('[').Append(negate ? "^/" : "").Append(body.Replace("\\", "\\\\").Replace("[", "\\[")).Append(']');
-                    i = end;
-                    break;
-                default: sb.Append(Regex.Escape(c.ToString())); break;
-            }
-        }
-        return new Regex(sb.Append("\\z").ToString(), RegexOptions.CultureInvariant);
-    }
 
     private static InvalidImageReferenceException BadPattern(string pattern) =>
         new(pattern, ReferenceError.InvalidFormat, $"syntax error in pattern: \"{pattern}\"");
