@@ -26,13 +26,33 @@ internal static class GoGlob
                     sb.Append(Regex.Escape(pattern[i].ToString()));
                     break;
                 case '[':
-                    var end = pattern.IndexOf(']', i + 2);
-                    if (end < 0) return null;
-                    var body = pattern[(i + 1)..end];
-                    var negate = body.StartsWith('^');
-                    if (negate) body = body[1..];
-                    sb.Append('[').Append(negate ? "^/" : "").Append(body.Replace("\\", "\\\\").Replace("[", "\\[")).Append(']');
-                    i = end;
+                    // A class matches one character (Go does not exclude '/' here); '\\' escapes inside it.
+                    var j = i + 1;
+                    var negate = j < pattern.Length && pattern[j] == '^';
+                    if (negate) j++;
+                    var body = new StringBuilder();
+                    for (; j < pattern.Length && pattern[j] != ']'; j++)
+                    {
+                        var ch = pattern[j];
+                        if (ch == '\\')
+                        {
+                            if (++j >= pattern.Length) return null;
+                            ch = pattern[j];
+                            if (char.IsAsciiLetterOrDigit(ch)) body.Append(ch);
+                            else body.Append('\\').Append(ch);
+                        }
+                        else if (ch is '[' or '^')
+                        {
+                            body.Append('\\').Append(ch);
+                        }
+                        else
+                        {
+                            body.Append(ch);
+                        }
+                    }
+                    if (j >= pattern.Length || body.Length == 0) return null;
+                    sb.Append('[').Append(negate ? "^" : "").Append(body).Append(']');
+                    i = j;
                     break;
                 default:
                     sb.Append(Regex.Escape(c.ToString()));
