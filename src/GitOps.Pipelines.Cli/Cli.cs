@@ -8,6 +8,8 @@ internal static class Cli
     public static RootCommand CreateRoot()
     {
         var root = new RootCommand("gitops: build an image, bump it in a runtime repo through a PR, sync and verify.");
+        root.Subcommands.Add(ImageCommands.Create());
+        root.Subcommands.Add(TagsCommands.Create());
         return root;
     }
 
@@ -18,6 +20,8 @@ internal static class Cli
         {
             Output = stdout ?? Console.Out,
             Error = stderr ?? Console.Error,
+            // Let GitOpsException reach the catch below, so it becomes "error: …" and its exit code.
+            EnableDefaultExceptionHandler = false,
         };
         try
         {
