@@ -10,6 +10,7 @@ internal static class Cli
         var root = new RootCommand("gitops: build an image, bump it in a runtime repo through a PR, sync and verify.");
         root.Subcommands.Add(ImageCommands.Create());
         root.Subcommands.Add(TagsCommands.Create());
+        foreach (var command in ChainCommands.Create()) root.Subcommands.Add(command);
         return root;
     }
 

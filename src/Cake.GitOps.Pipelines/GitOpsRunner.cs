@@ -1,0 +1,62 @@
+using Cake.Core;
+using Cake.Core.Diagnostics;
+using GitOps.Pipelines;
+using GitOps.Pipelines.Configuration;
+using GitOps.Pipelines.Deploy;
+
+namespace Cake.GitOps.Pipelines;
+
+/// <summary>Runs one chain stage for an alias: loads gitops.yaml, wires the deployer, logs through Cake.</summary>
+public sealed class GitOpsRunner(ICakeContext context)
+{
+    /// <summary>Runs <paramref name="stage"/> with a deployer for <paramref name="settings"/>.</summary>
+    public IReadOnlyList<StageReport> Run(GitOpsSettings? settings, Func<Deployer, string, CancellationToken, Task<IReadOnlyList<StageReport>>> stage)
+    {
+        settings ??= new GitOpsSettings();
+        var path = Path.GetFullPath(settings.ConfigPath, context.Environment.WorkingDirectory.FullPath);
+        var config = GitOpsConfigLoader.Load(path);
+        var log = new CakeLogWriter(context.Log);
+        var endpoint = Endpoint(config, settings);
+        try
+        {
+            var deployer = DeployerFactory.Create(config, endpoint, log);
+            return stage(deployer, settings.Environment, CancellationToken.None).GetAwaiter().GetResult();
+        }
+        catch (GitOpsException e)
+        {
+            throw new CakeException((int)e.Code, e.Message);
+        }
+        finally
+        {
+            endpoint.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        }
+    }
+
+    private IWebhookEndpoint Endpoint(GitOpsConfig config, GitOpsSettings settings)
+    {
+        var url = settings.WebhookUrl?.ToString() ?? context.Environment.GetEnvironmentVariable("GITOPS_WEBHOOK_URL") ?? config.Webhook.Url;
+        var secret = context.Environment.GetEnvironmentVariable(config.Webhook.SecretEnv) ?? config.Webhook.Secret;
+        if (url is null) return new UnconfiguredWebhookEndpoint();
+        if (string.IsNullOrEmpty(secret))
+            throw new CakeException($"webhook url {url} is set but no secret: set {config.Webhook.SecretEnv} or webhook.secret in {config.SourceFile}");
+        return new FixedWebhookEndpoint(new Uri(url), secret);
+    }
+
+    /// <summary>An endpoint that explains how to configure one when a stage needs to deliver.</summary>
+    private sealed class UnconfiguredWebhookEndpoint : IWebhookEndpoint
+    {
+        public string Secret => "";
+
+        public Task<Uri> GetUrlAsync(CancellationToken cancellationToken = default) =>
+            throw new GitOpsException("merge webhooks are waiting but no webhook service is configured: set GitOpsSettings.WebhookUrl, " +
+                "GITOPS_WEBHOOK_URL or webhook.url in gitops.yaml, or run `gitops sync`, which starts the service itself");
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    }
+
+    /// <summary>Sends the chain's progress lines to Cake's log.</summary>
+    private sealed class CakeLogWriter(ICakeLog log) : StringWriter
+    {
+        public override void WriteLine(string? value) => log.Information(Verbosity.Normal, "{0}", value ?? "");
+    }
+}

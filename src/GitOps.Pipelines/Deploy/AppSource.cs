@@ -1,0 +1,58 @@
+using System.Globalization;
+using GitOps.Pipelines.Git;
+using GitOps.Pipelines.Tags;
+
+namespace GitOps.Pipelines.Deploy;
+
+/// <summary>
+/// The app repo's commit the image is built from: revision, branch, an exact semver tag if any, its URL and the
+/// time used as the image's creation time (SOURCE_DATE_EPOCH when set, else the commit time, so the same commit
+/// builds the same digest).
+/// </summary>
+public sealed record AppSource(string Revision, string? Branch, string? GitTag, string Url, DateTimeOffset Created, int? PullRequest = null)
+{
+    /// <summary>Reads the git state of <paramref name="directory"/> (and CI variables for PR numbers).</summary>
+    public static async Task<AppSource> ReadAsync(string directory, CancellationToken cancellationToken = default)
+    {
+        var git = new GitCli(directory);
+        var head = await git.TryRunAsync(["rev-parse", "HEAD"], cancellationToken);
+        if (!head.Ok)
+            throw new GitOpsException($"{directory} is not a git repository with a commit; the image's revision label and sha tag come from it", ExitCode.InvalidInput);
+        var revision = head.StdOut.Trim();
+        var branch = (await git.TryRunAsync(["symbolic-ref", "--short", "-q", "HEAD"], cancellationToken)).StdOut.Trim();
+        var tag = (await git.TryRunAsync(["describe", "--tags", "--exact-match", "HEAD"], cancellationToken)).StdOut.Trim();
+        var remote = (await git.TryRunAsync(["remote", "get-url", "origin"], cancellationToken)).StdOut.Trim();
+        var epoch = Environment.GetEnvironmentVariable("SOURCE_DATE_EPOCH");
+        long seconds;
+        if (!string.IsNullOrEmpty(epoch))
+        {
+            if (!long.TryParse(epoch, NumberStyles.None, CultureInfo.InvariantCulture, out seconds))
+                throw new GitOpsException($"SOURCE_DATE_EPOCH must be whole seconds since 1970, got '{epoch}'", ExitCode.InvalidInput);
+        }
+        else
+        {
+            seconds = long.Parse((await git.RunAsync(["log", "-1", "--format=%ct", "HEAD"], cancellationToken)).Trim(), CultureInfo.InvariantCulture);
+        }
+        var pr = int.TryParse(Environment.GetEnvironmentVariable("CI_MERGE_REQUEST_IID"), out var n) ? n : (int?)null;
+        return new AppSource(revision, branch.Length == 0 ? Environment.GetEnvironmentVariable("GITHUB_REF_NAME") : branch,
+            tag.Length == 0 ? null : tag, GitCli.Mask(remote.Length == 0 ? new Uri(Path.GetFullPath(directory)).AbsoluteUri : remote),
+            DateTimeOffset.FromUnixTimeSeconds(seconds), pr);
+    }
+
+    /// <summary>
+    /// The image's tags and OCI labels, docker/metadata-action style, ordered so the first tag is immutable: the
+    /// version of a semver git tag, else <c>sha-</c> and 7 hex digits. Bumps write that one as newTag (and pin the digest).
+    /// </summary>
+    public ImageTagSet TagSet()
+    {
+        var gitRef = GitTag is not null ? $"refs/tags/{GitTag}"
+            : PullRequest is int n ? $"refs/pull/{n}/merge"
+            : Branch is { Length: > 0 } b ? $"refs/heads/{b}"
+            : "HEAD";
+        var set = ImageTags.Compute(new GitContext(Revision, gitRef, null, Created, Url));
+        var primary = set.Tags.Contains(set.Version) && !set.Version.StartsWith("pr-", StringComparison.Ordinal) && set.Version != Branch
+            ? set.Version
+            : set.Tags.First(t => t.StartsWith("sha-", StringComparison.Ordinal));
+        return set with { Tags = [primary, .. set.Tags.Where(t => t != primary)] };
+    }
+}
