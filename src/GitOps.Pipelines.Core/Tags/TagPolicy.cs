@@ -64,7 +64,10 @@ public abstract class TagPolicy
         return SelectFrom(kept);
     }
 
-    /// <summary>The considered tags (allowed, not ignored) in this strategy's ascending order; the last one is the newest.</summary>
+    /// <summary>
+    /// The allowed, not ignored tags this strategy can rank, lowest first (for semver: all versions, the constraint is
+    /// not applied; for latest: those with a creation date; for digest: the followed tag).
+    /// </summary>
     public IReadOnlyList<TagInfo> Order(IEnumerable<TagInfo> tags) =>
         OrderCandidates(tags.Where(t => Allow.Allows(t.Name) && !Ignore.Ignores(t.Name)).ToList());
 
