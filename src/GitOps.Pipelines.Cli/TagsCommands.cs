@@ -23,7 +23,7 @@ internal static class TagsCommands
         var strategy = new Option<string>("--strategy", "-s")
         {
             // Checked by TagStrategyNames.Parse, so an unknown name is invalid input (exit code 2) like the other options.
-            Description = "How to pick: semver (highest version), latest (newest created), name (last by name), digest (follow a tag's digest).",
+            Description = "How to pick: semver (highest version), latest (newest created), name (last by name), digest (follow a tag's digest), numerical (highest number).",
             DefaultValueFactory = _ => "semver",
         };
         var constraint = new Option<string?>("--constraint", "-c")

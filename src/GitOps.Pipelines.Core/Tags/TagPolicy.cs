@@ -48,6 +48,7 @@ public abstract class TagPolicy
                 $"the {strategy.Name()} strategy takes no constraint (got \"{constraint}\")", ExitCode.InvalidInput),
             TagStrategy.Latest => new LatestTagPolicy(allow, ignore),
             TagStrategy.Name => new NameTagPolicy(allow, ignore),
+            TagStrategy.Numerical => new NumericalTagPolicy(allow, ignore),
             _ => throw new ArgumentOutOfRangeException(nameof(strategy)),
         };
     }
