@@ -135,6 +135,7 @@ internal static class OciLayoutTags
         try
         {
             var manifestDescriptor = descriptor;
+            if (!layout.HasBlob(descriptor.Digest)) return null;
             if (descriptor.MediaType is MediaTypes.ImageIndex or MediaTypes.DockerManifestList)
             {
                 var index = JsonSerializer.Deserialize(layout.ReadBlob(descriptor.Digest), OciJson.Default.OciIndex);
