@@ -23,7 +23,7 @@ internal static class TagsCommands
         var strategy = new Option<string>("--strategy", "-s")
         {
             // Checked by TagStrategyNames.Parse, so an unknown name is invalid input (exit code 2) like the other options.
-            Description = "How to pick: semver (highest version), latest (newest created), name (last by name), digest (follow a tag's digest).",
+            Description = "How to pick: semver (highest version), latest (newest created), name (last by name), digest (follow a tag's digest), numerical (highest number).",
             DefaultValueFactory = _ => "semver",
         };
         var constraint = new Option<string?>("--constraint", "-c")
@@ -90,8 +90,7 @@ internal sealed partial class TagsJson : JsonSerializerContext;
 /// </summary>
 internal static class OciLayoutTags
 {
-    /// <summary>Reads <c>oci:PATH[:REPO]</c>. With REPO, only ref names of that repository count; without, plain tags
-    /// (or, when there are none, the qualified names of the layout's single repository).</summary>
+    /// <summary>Reads <c>oci:PATH[:REPO]</c>; which ref names count is <see cref="TagRefNames.Select"/>'s rule.</summary>
     public static List<TagInfo> Read(string spec)
     {
         const string Scheme = "oci:";
@@ -101,35 +100,22 @@ internal static class OciLayoutTags
         var layout = new OciLayout(path);
         if (!layout.Exists) throw new GitOpsException($"--image \"{spec}\": {layout.Root} is not an OCI image layout", ExitCode.InvalidInput);
 
-        var plain = new List<string>();
-        var qualified = new List<(string Repository, string Tag, string RefName)>();
-        foreach (var refName in layout.RefNames().Distinct(StringComparer.Ordinal))
+        // One read of index.json: ref name → manifest (the last entry wins, as OciLayout.Resolve has it).
+        var manifests = new Dictionary<string, OciDescriptor>(StringComparer.Ordinal);
+        foreach (var m in layout.ReadIndex().Manifests)
         {
-            if (ReferenceGrammar.AnchoredTag.IsMatch(refName)) plain.Add(refName);
-            else if (ImageReference.TryParseNormalized(refName, out var r) && r.Tag is not null) qualified.Add((r.Name, r.Tag, refName));
+            if (m.Annotations is not null && m.Annotations.TryGetValue(Annotations.RefName, out var refName)) manifests[refName] = m;
         }
-
-        IEnumerable<(string Tag, string RefName)> chosen;
-        if (repo is not null)
+        IReadOnlyList<TagRefName> tags;
+        try
         {
-            var wanted = ImageReference.TryParseNormalized(repo, out var w) && w.Tag is null && w.Digest is null
-                ? w.Name
-                : throw new GitOpsException($"--image \"{spec}\": \"{repo}\" is not a repository name", ExitCode.InvalidInput);
-            chosen = qualified.Where(q => q.Repository == wanted).Select(q => (q.Tag, q.RefName));
+            tags = TagRefNames.Select(manifests.Keys, repo);
         }
-        else if (plain.Count > 0 || qualified.Count == 0)
+        catch (GitOpsException e) when (e.Code == ExitCode.InvalidInput)
         {
-            chosen = plain.Select(p => (p, p));
+            throw new GitOpsException($"--image \"{spec}\": {e.Message}{(repo is null ? " as oci:PATH:REPO" : "")}", ExitCode.InvalidInput, e);
         }
-        else
-        {
-            var repositories = qualified.Select(q => q.Repository).Distinct().ToList();
-            if (repositories.Count > 1)
-                throw new GitOpsException(
-                    $"--image \"{spec}\": the layout holds several repositories ({string.Join(", ", repositories)}); add :REPO", ExitCode.InvalidInput);
-            chosen = qualified.Select(q => (q.Tag, q.RefName));
-        }
-        return chosen.Select(c => Describe(layout, c.Tag, c.RefName)).ToList();
+        return tags.Select(t => new TagInfo(t.Tag, Created(layout, manifests[t.RefName]), manifests[t.RefName].Digest)).ToList();
     }
 
     // PATH may itself contain ':', so the first prefix that is a folder is the path and the rest the repository.
@@ -143,19 +129,13 @@ internal static class OciLayoutTags
         throw new GitOpsException($"--image \"oci:{rest}\": no such folder", ExitCode.InvalidInput);
     }
 
-    private static TagInfo Describe(OciLayout layout, string tag, string refName)
-    {
-        var descriptor = layout.Resolve(refName);
-        if (descriptor is null) return new TagInfo(tag);
-        return new TagInfo(tag, Created(layout, descriptor), descriptor.Digest);
-    }
-
     // created comes from the image config; for an index (multi-platform image) from its first manifest.
     private static DateTimeOffset? Created(OciLayout layout, OciDescriptor descriptor)
     {
         try
         {
             var manifestDescriptor = descriptor;
+            if (!layout.HasBlob(descriptor.Digest)) return null;
             if (descriptor.MediaType is MediaTypes.ImageIndex or MediaTypes.DockerManifestList)
             {
                 var index = JsonSerializer.Deserialize(layout.ReadBlob(descriptor.Digest), OciJson.Default.OciIndex);

@@ -162,6 +162,29 @@ public class TagsSelectCommandTests
         }
 
         [Fact]
+        public async Task A_multi_platform_index_takes_the_date_of_its_first_image_and_a_missing_blob_has_none()
+        {
+            var image = Image("2026-05-01T00:00:00Z");
+            var index = new OciIndex(2, MediaTypes.ImageIndex, [image with { Platform = new OciPlatform("amd64", "linux") }]);
+            var indexDescriptor = _layout.WriteBlob(JsonSerializer.SerializeToUtf8Bytes(index, OciJson.Default.OciIndex), MediaTypes.ImageIndex);
+            _layout.Tag(indexDescriptor, "multi");
+            var dangling = new OciDescriptor(MediaTypes.ImageManifest, "sha256:" + new string('0', 64), 2);
+            Image("2026-04-01T00:00:00Z", "single");
+            // OciLayout.Tag refuses a missing manifest, so write the dangling entry the way another tool might have.
+            var indexPath = Path.Combine(_layout.Root, "index.json");
+            var current = JsonSerializer.Deserialize(File.ReadAllBytes(indexPath), OciJson.Default.OciIndex)!;
+            var danglingTagged = dangling with { Annotations = new Dictionary<string, string> { [Annotations.RefName] = "gone" } };
+            File.WriteAllBytes(indexPath, JsonSerializer.SerializeToUtf8Bytes(current with { Manifests = [.. current.Manifests, danglingTagged] }, OciJson.Default.OciIndex));
+
+            var (code, output, _) = await Run("tags", "select", "--strategy", "latest", "--image", $"oci:{_layout.Root}", "-o", "json");
+            Assert.Equal(0, code);
+            var json = JsonDocument.Parse(output).RootElement;
+            Assert.Equal("multi", json.GetProperty("tag").GetString());
+            Assert.Equal(indexDescriptor.Digest, json.GetProperty("digest").GetString());
+            Assert.Equal(3, json.GetProperty("candidates").GetInt32());
+        }
+
+        [Fact]
         public async Task A_folder_that_is_not_a_layout_is_exit_code_2()
         {
             Directory.CreateDirectory(_dir.Combine("empty"));

@@ -48,6 +48,7 @@ public abstract class TagPolicy
                 $"the {strategy.Name()} strategy takes no constraint (got \"{constraint}\")", ExitCode.InvalidInput),
             TagStrategy.Latest => new LatestTagPolicy(allow, ignore),
             TagStrategy.Name => new NameTagPolicy(allow, ignore),
+            TagStrategy.Numerical => new NumericalTagPolicy(allow, ignore),
             _ => throw new ArgumentOutOfRangeException(nameof(strategy)),
         };
     }
@@ -64,7 +65,10 @@ public abstract class TagPolicy
         return SelectFrom(kept);
     }
 
-    /// <summary>The considered tags (allowed, not ignored) in this strategy's ascending order; the last one is the newest.</summary>
+    /// <summary>
+    /// The allowed, not ignored tags this strategy can rank, lowest first (for semver: all versions, the constraint is
+    /// not applied; for latest: those with a creation date; for digest: the followed tag).
+    /// </summary>
     public IReadOnlyList<TagInfo> Order(IEnumerable<TagInfo> tags) =>
         OrderCandidates(tags.Where(t => Allow.Allows(t.Name) && !Ignore.Ignores(t.Name)).ToList());
 

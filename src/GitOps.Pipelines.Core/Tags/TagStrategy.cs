@@ -11,13 +11,15 @@ public enum TagStrategy
     Name,
     /// <summary>The digest a mutable tag currently points at (<c>digest</c>); the constraint names the tag.</summary>
     Digest,
+    /// <summary>The highest number (<c>numerical</c>), for build-number or timestamp tags; other tags are skipped.</summary>
+    Numerical,
 }
 
 /// <summary>Names of <see cref="TagStrategy"/> values on the command line and in configuration.</summary>
 public static class TagStrategyNames
 {
     /// <summary>The names accepted by <see cref="Parse"/>, canonical first.</summary>
-    public static IReadOnlyList<string> All { get; } = ["semver", "latest", "name", "digest", "newest-build", "alphabetical"];
+    public static IReadOnlyList<string> All { get; } = ["semver", "latest", "name", "digest", "numerical", "newest-build", "alphabetical"];
 
     /// <summary>The canonical name.</summary>
     public static string Name(this TagStrategy strategy) => strategy switch
@@ -26,6 +28,7 @@ public static class TagStrategyNames
         TagStrategy.Latest => "latest",
         TagStrategy.Name => "name",
         TagStrategy.Digest => "digest",
+        TagStrategy.Numerical => "numerical",
         _ => throw new ArgumentOutOfRangeException(nameof(strategy)),
     };
 
@@ -37,6 +40,7 @@ public static class TagStrategyNames
         "latest" or "newest-build" => TagStrategy.Latest,
         "name" or "alphabetical" => TagStrategy.Name,
         "digest" => TagStrategy.Digest,
+        "numerical" => TagStrategy.Numerical,
         _ => throw new GitOpsException($"unknown tag strategy \"{name}\"; expected one of: {string.Join(", ", All)}", ExitCode.InvalidInput),
     };
 }

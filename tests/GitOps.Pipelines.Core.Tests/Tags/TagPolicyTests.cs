@@ -14,11 +14,13 @@ public class TagPolicyTests
         [InlineData("newest-build", TagStrategy.Latest)]
         [InlineData("name", TagStrategy.Name)]
         [InlineData("alphabetical", TagStrategy.Name)]
+        [InlineData("numerical", TagStrategy.Numerical)]
         public void Accepts_strategy_names_and_image_updater_aliases(string name, TagStrategy expected) =>
             Assert.Equal(expected, TagPolicy.Create(name).Strategy);
 
         [Theory]
         [InlineData("numeric", null)]
+        [InlineData("numerical", "1")]
         [InlineData("digest", null)]
         [InlineData("latest", "^1")]
         [InlineData("semver", ">= bar")]
@@ -86,6 +88,15 @@ public class TagPolicyTests
             var t0 = DateTimeOffset.Parse("2026-01-01T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture);
             var tags = new List<TagInfo> { new("old", t0), new("undated"), new("new", t0.AddHours(1)) };
             Assert.Equal("new", TagPolicy.Create("latest").Select(tags).Tag?.Name);
+        }
+
+        [Fact]
+        public void Numerical_compares_numbers_not_text_and_skips_other_tags()
+        {
+            var policy = TagPolicy.Create("numerical");
+            Assert.Equal("100", policy.Select(Names("9", "100", "99.5", "v200", "latest")).Tag?.Name);
+            Assert.Equal(["9", "99.5", "100"], policy.Order(Names("100", "9", "99.5", "x")).Select(t => t.Name));
+            Assert.Contains("number", policy.Select(Names("latest")).Reason, StringComparison.Ordinal);
         }
 
         [Fact]

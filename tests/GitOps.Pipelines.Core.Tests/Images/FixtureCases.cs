@@ -3,7 +3,7 @@ using GitOps.Pipelines.TestKit;
 
 namespace GitOps.Pipelines.Core.Tests;
 
-/// <summary>Loads a shared case table (<c>cases[]</c>) as xunit theory rows: a readable label and the case's JSON.</summary>
+/// <summary>Loads a shared case table (<c>cases[]</c>) as xunit theory rows: a readable label and the case's JSON. Used by the Images, Semver and Tags tests.</summary>
 public static class FixtureCases
 {
     private static readonly Dictionary<string, JsonDocument> Loaded = new();
