@@ -52,19 +52,33 @@ Task("Build")
 });
 
 Task("Test")
-    .Description("Runs every test project; TRX results in artifacts/test-results.")
+    .Description("Runs every test project; one TRX file per project in artifacts/test-results.")
     .IsDependentOn("Build")
     .Does(() =>
 {
     var results = artifacts.Combine("test-results");
     CleanDirectory(results);
-    DotNetTest(solution.FullPath, new DotNetTestSettings
+    var failed = new List<string>();
+    foreach (var project in GetFiles(root.FullPath + "/tests/*/*.Tests.csproj"))
     {
-        Configuration = configuration,
-        NoBuild = true,
-        ResultsDirectory = results,
-        Loggers = { "trx", "console;verbosity=normal" },
-    });
+        var name = project.GetFilenameWithoutExtension().ToString();
+        try
+        {
+            DotNetTest(project.FullPath, new DotNetTestSettings
+            {
+                Configuration = configuration,
+                NoBuild = true,
+                ResultsDirectory = results,
+                Loggers = { $"trx;LogFileName={name}.trx", "console;verbosity=minimal" },
+            });
+        }
+        catch (CakeException e)
+        {
+            Error($"{name}: {e.Message}");
+            failed.Add(name);
+        }
+    }
+    if (failed.Count > 0) throw new CakeException($"tests failed in {string.Join(", ", failed)}");
 });
 
 Task("Pack")

@@ -33,7 +33,7 @@ public class WebhookOutboxTests : IDisposable
     {
         var outbox = new WebhookOutbox(_tmp.Combine("outbox"));
         var id = outbox.Enqueue("pull_request", """{"action":"closed"}""");
-        using var receiver = new Receiver(HttpStatusCode.OK);
+        using var receiver = new LoopbackReceiver(HttpStatusCode.OK);
 
         var results = await outbox.DeliverPendingAsync(receiver.Url, "s3cret", new HttpClient());
 
@@ -52,7 +52,7 @@ public class WebhookOutboxTests : IDisposable
     {
         var outbox = new WebhookOutbox(_tmp.Combine("outbox"));
         outbox.Enqueue("pull_request", "{}");
-        using var receiver = new Receiver(HttpStatusCode.Unauthorized);
+        using var receiver = new LoopbackReceiver(HttpStatusCode.Unauthorized);
 
         var r = Assert.Single(await outbox.DeliverPendingAsync(receiver.Url, "wrong", new HttpClient()));
 
@@ -77,48 +77,5 @@ public class WebhookOutboxTests : IDisposable
         Assert.False(r.Delivered);
         Assert.Null(r.StatusCode);
         Assert.Equal(1, outbox.PendingCount);
-    }
-
-    /// <summary>A one-route HTTP receiver on loopback that records what it gets.</summary>
-    private sealed class Receiver : IDisposable
-    {
-        private readonly HttpListener _listener = new();
-        private readonly Task _loop;
-
-        public Receiver(HttpStatusCode answer)
-        {
-            var probe = new TcpListener(IPAddress.Loopback, 0);
-            probe.Start();
-            var port = ((IPEndPoint)probe.LocalEndpoint).Port;
-            probe.Stop();
-            Url = new Uri($"http://127.0.0.1:{port}/hooks/github");
-            _listener.Prefixes.Add($"http://127.0.0.1:{port}/");
-            _listener.Start();
-            _loop = Task.Run(async () =>
-            {
-                while (_listener.IsListening)
-                {
-                    HttpListenerContext ctx;
-                    try { ctx = await _listener.GetContextAsync(); }
-                    catch (HttpListenerException) { return; }
-                    catch (ObjectDisposedException) { return; }
-                    using var reader = new StreamReader(ctx.Request.InputStream, Encoding.UTF8);
-                    var headers = ctx.Request.Headers.AllKeys.ToDictionary(k => k!, k => ctx.Request.Headers[k]!, StringComparer.OrdinalIgnoreCase);
-                    Requests.Add((headers, await reader.ReadToEndAsync()));
-                    ctx.Response.StatusCode = (int)answer;
-                    ctx.Response.Close();
-                }
-            });
-        }
-
-        public Uri Url { get; }
-
-        public List<(Dictionary<string, string> Headers, string Body)> Requests { get; } = [];
-
-        public void Dispose()
-        {
-            _listener.Stop();
-            _listener.Close();
-        }
     }
 }
