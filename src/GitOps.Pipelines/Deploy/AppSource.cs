@@ -1,4 +1,5 @@
 using System.Globalization;
+using GitOps.Pipelines.Builders;
 using GitOps.Pipelines.Git;
 using GitOps.Pipelines.Tags;
 
@@ -22,21 +23,12 @@ public sealed record AppSource(string Revision, string? Branch, string? GitTag, 
         var branch = (await git.TryRunAsync(["symbolic-ref", "--short", "-q", "HEAD"], cancellationToken)).StdOut.Trim();
         var tag = (await git.TryRunAsync(["describe", "--tags", "--exact-match", "HEAD"], cancellationToken)).StdOut.Trim();
         var remote = (await git.TryRunAsync(["remote", "get-url", "origin"], cancellationToken)).StdOut.Trim();
-        var epoch = Environment.GetEnvironmentVariable("SOURCE_DATE_EPOCH");
-        long seconds;
-        if (!string.IsNullOrEmpty(epoch))
-        {
-            if (!long.TryParse(epoch, NumberStyles.None, CultureInfo.InvariantCulture, out seconds))
-                throw new GitOpsException($"SOURCE_DATE_EPOCH must be whole seconds since 1970, got '{epoch}'", ExitCode.InvalidInput);
-        }
-        else
-        {
-            seconds = long.Parse((await git.RunAsync(["log", "-1", "--format=%ct", "HEAD"], cancellationToken)).Trim(), CultureInfo.InvariantCulture);
-        }
+        var commitTime = long.Parse((await git.RunAsync(["log", "-1", "--format=%ct", "HEAD"], cancellationToken)).Trim(), CultureInfo.InvariantCulture);
+        var created = SourceDateEpoch.FromEnvironment(DateTimeOffset.FromUnixTimeSeconds(commitTime));
         var pr = int.TryParse(Environment.GetEnvironmentVariable("CI_MERGE_REQUEST_IID"), out var n) ? n : (int?)null;
         return new AppSource(revision, branch.Length == 0 ? Environment.GetEnvironmentVariable("GITHUB_REF_NAME") : branch,
             tag.Length == 0 ? null : tag, GitCli.Mask(remote.Length == 0 ? new Uri(Path.GetFullPath(directory)).AbsoluteUri : remote),
-            DateTimeOffset.FromUnixTimeSeconds(seconds), pr);
+            created, pr);
     }
 
     /// <summary>
