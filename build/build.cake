@@ -154,6 +154,20 @@ Task("Deploy")
     .IsDependentOn("Verify")
     .Does(() => Gitops("promote", "--config", config, "--from", environment));
 
+Task("Status")
+    .Description("Shows what each environment runs (gitops status).")
+    .IsDependentOn("Cli")
+    .Does(() => Gitops("status", "--config", config));
+
+Task("Approve")
+    .Description("Approves a pull request on the local forge: --pr N (gitops pr approve N).")
+    .IsDependentOn("Cli")
+    .Does(() =>
+{
+    var pr = Argument<string>("pr", null) ?? throw new CakeException("Approve needs --pr N (see ./build.sh --target Status or gitops pr list)");
+    Gitops("pr", "approve", pr, "--config", config);
+});
+
 Task("Default")
     .Description("Build and test.")
     .IsDependentOn("Test");
