@@ -4,7 +4,7 @@ namespace GitOps.Pipelines.Cli.Tests.EntryPoints;
 
 /// <summary>
 /// actions/deploy/action.yml run step by step in a simulated runner, against a stand-in gitops that answers
-/// as the CLI's contract says. The run against the real chain is in <see cref="DeployRunTests"/>.
+/// as the CLI's contract says. The run against the real chain is in DeployRunTests.
 /// </summary>
 public sealed class DeployActionTests
 {

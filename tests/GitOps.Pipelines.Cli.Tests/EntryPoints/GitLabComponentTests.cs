@@ -5,7 +5,7 @@ namespace GitOps.Pipelines.Cli.Tests.EntryPoints;
 /// <summary>
 /// pipelines-templates/gitlab/templates/deploy.yml included into a project and run by gitlab-ci-local, against a
 /// stand-in gitops that answers as the CLI's contract says. The run against the real chain is in
-/// <see cref="DeployRunTests"/>.
+/// DeployRunTests.
 /// </summary>
 public sealed class GitLabComponentTests
 {
