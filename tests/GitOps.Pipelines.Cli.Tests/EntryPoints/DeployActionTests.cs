@@ -86,8 +86,27 @@ public sealed class DeployActionTests
             Assert.Contains(
                 "| Gate | merged | environment: `staging`, PR [#7](https://forge.example/runtime/pulls/7), revision: `" + new string('a', 40) + "` | 0.4 |",
                 lines);
-            Assert.Contains("| Promote | opened | environment: `production`, PR [#8](https://forge.example/runtime/pulls/8) | 0.2 |", lines);
-            Assert.Equal(7, lines.Count(l => l.StartsWith("| ", StringComparison.Ordinal) && !l.StartsWith("| Stage", StringComparison.Ordinal)));
+            Assert.Contains("| Gate | waiting | environment: `production`, PR [#8](https://forge.example/runtime/pulls/8) | 0.2 |", lines);
+            Assert.Contains("| Verify | verified | environment: `staging`, pullRequest: `7`, revision: `" + new string('b', 40) + "` | 0.1 |", lines);
+            Assert.Equal(8, lines.Count(l => l.StartsWith("| ", StringComparison.Ordinal) && !l.StartsWith("| Stage", StringComparison.Ordinal)));
+        }
+
+        [Fact]
+        public void The_outputs_describe_the_requested_environment_not_its_promotion()
+        {
+            // Given: a report where the promotion's gate (production) comes before staging's
+            using var setup = new Setup("""
+                [
+                  {"stage":"Gate","outcome":"waiting","environment":"production","pullRequest":8,"pullRequestUrl":"https://forge.example/runtime/pulls/8"},
+                  {"stage":"Gate","outcome":"merged","environment":"staging","pullRequest":7,"pullRequestUrl":"https://forge.example/runtime/pulls/7","revision":"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"}
+                ]
+                """, 0);
+
+            var run = setup.Run(new() { ["environment"] = "staging" });
+
+            Assert.Equal("7", run.Outputs["pr-number"]);
+            Assert.Equal("https://forge.example/runtime/pulls/7", run.Outputs["pr-url"]);
+            Assert.Equal(new string('a', 40), run.Outputs["revision"]);
         }
 
         [Fact]

@@ -55,7 +55,7 @@ internal sealed class FakeGitops
             .Select(l => l.Split('=', 2))
             .ToDictionary(p => p[0], p => p[1]);
 
-    /// <summary>A report with every stage of a chain that deployed staging and opened the production promotion.</summary>
+    /// <summary>A report with every stage of a chain that deployed staging, then opened the production promotion (Bump + Gate).</summary>
     public const string DeployedReport = """
         [
           {"stage":"Image","outcome":"built","image":"localhost/hello:1.4.0","digest":"sha256:1111111111111111111111111111111111111111111111111111111111111111","seconds":1.2},
@@ -63,8 +63,9 @@ internal sealed class FakeGitops
           {"stage":"Bump","outcome":"committed","environment":"staging","branch":"gitops/staging/hello-1.4.0","seconds":0.2},
           {"stage":"Gate","outcome":"merged","environment":"staging","pullRequest":7,"pullRequestUrl":"https://forge.example/runtime/pulls/7","revision":"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa","seconds":0.4},
           {"stage":"Sync","outcome":"synced","environment":"staging","revision":"bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb","seconds":0.5},
-          {"stage":"Verify","outcome":"healthy","environment":"staging","revision":"bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb","seconds":0.1},
-          {"stage":"Promote","outcome":"opened","environment":"production","pullRequest":8,"pullRequestUrl":"https://forge.example/runtime/pulls/8","seconds":0.2}
+          {"stage":"Verify","outcome":"verified","environment":"staging","pullRequest":7,"revision":"bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb","seconds":0.1},
+          {"stage":"Bump","outcome":"committed","environment":"production","revision":"dddddddddddddddddddddddddddddddddddddddd","seconds":0.2},
+          {"stage":"Gate","outcome":"waiting","environment":"production","pullRequest":8,"pullRequestUrl":"https://forge.example/runtime/pulls/8","seconds":0.2}
         ]
         """;
 

@@ -55,9 +55,10 @@ public sealed class GitLabComponentTests
             Assert.Equal("production", dotenv["GITOPS_ENVIRONMENT"]);
             Assert.Equal("localhost/hello:1.4.0", dotenv["GITOPS_IMAGE"]);
             Assert.Equal("sha256:" + new string('1', 64), dotenv["GITOPS_DIGEST"]);
-            Assert.Equal("https://forge.example/runtime/pulls/7", dotenv["GITOPS_PR_URL"]);
-            Assert.Equal("7", dotenv["GITOPS_PR_NUMBER"]);
-            Assert.Equal(new string('b', 40), dotenv["GITOPS_REVISION"]);
+            // production's own gate (the report's promotion PR), which has no merged revision yet
+            Assert.Equal("https://forge.example/runtime/pulls/8", dotenv["GITOPS_PR_URL"]);
+            Assert.Equal("8", dotenv["GITOPS_PR_NUMBER"]);
+            Assert.Equal("", dotenv["GITOPS_REVISION"]);
             Assert.Equal("deployed", dotenv["GITOPS_OUTCOME"]);
             Assert.Equal(FakeGitops.DeployedReport, File.ReadAllText(pipeline.Artifact("app-deploy", "gitops-deploy.json")).TrimEnd());
         }
@@ -82,7 +83,9 @@ public sealed class GitLabComponentTests
         [Fact]
         public void The_job_passes_with_outcome_waiting()
         {
-            var (pipeline, _) = Setup(FakeGitops.WaitingReport, 4);
+            var (pipeline, _) = Setup(FakeGitops.WaitingReport, 4, """
+                      environment: production
+                """);
             using var __ = pipeline;
 
             var result = pipeline.Execute();
@@ -90,7 +93,7 @@ public sealed class GitLabComponentTests
             Assert.True(result.ExitCode == 0, result.ToString());
             Assert.Equal("waiting", pipeline.Dotenv("app-deploy")["GITOPS_OUTCOME"]);
             Assert.Equal("9", pipeline.Dotenv("app-deploy")["GITOPS_PR_NUMBER"]);
-            Assert.Contains("the gate for staging is waiting for approval or checks: https://forge.example/runtime/pulls/9", pipeline.Log("app-deploy"));
+            Assert.Contains("the gate for production is waiting for approval or checks: https://forge.example/runtime/pulls/9", pipeline.Log("app-deploy"));
         }
     }
 
