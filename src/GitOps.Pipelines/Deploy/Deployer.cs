@@ -13,7 +13,7 @@ namespace GitOps.Pipelines.Deploy;
 
 /// <summary>What one environment runs after a stage: for reports and <c>--output json</c>.</summary>
 public sealed record StageReport(string Stage, string Outcome, string? Environment = null, string? Digest = null,
-    int? PullRequest = null, string? PullRequestUrl = null, string? Revision = null, double Seconds = 0);
+    int? PullRequest = null, string? PullRequestUrl = null, string? Revision = null, double Seconds = 0, string? Image = null);
 
 /// <summary>
 /// Runs the chain a stage at a time: build → push → bump → gate → sync → verify, and promotion. Each stage
@@ -83,7 +83,7 @@ public sealed class Deployer
         var record = new ImageRecord(image.Name, built.Digest, built.Tags, source.Revision);
         Update(s => s with { Built = record }, "Image", watch.Elapsed);
         _log.WriteLine($"[image] {image.Name}@{built.Digest} tags {string.Join(", ", built.Tags)}");
-        return new StageReport("Image", "built", Digest: built.Digest, Seconds: watch.Elapsed.TotalSeconds);
+        return new StageReport("Image", "built", Digest: built.Digest, Seconds: watch.Elapsed.TotalSeconds, Image: $"{image.Name}:{built.Tags[0]}");
     }
 
     /// <summary>Stage 2: pushes the built image to the registry with its tags.</summary>
@@ -99,7 +99,7 @@ public sealed class Deployer
         _log.WriteLine(outcome == "unchanged"
             ? $"[push] {built.Repository}@{pushed.Digest} is already in {_config.Image.Registry}; tags checked"
             : $"[push] {built.Repository}@{pushed.Digest} → {_config.Image.Registry} ({string.Join(", ", built.Tags)})");
-        return new StageReport("Push", outcome, Digest: pushed.Digest, Seconds: watch.Elapsed.TotalSeconds);
+        return new StageReport("Push", outcome, Digest: pushed.Digest, Seconds: watch.Elapsed.TotalSeconds, Image: $"{built.Repository}:{built.Tags[0]}");
     }
 
     /// <summary>
