@@ -58,7 +58,7 @@ internal sealed class FakeGitops
     /// <summary>A report with every stage of a chain that deployed staging, then opened the production promotion (Bump + Gate).</summary>
     public const string DeployedReport = """
         [
-          {"stage":"Image","outcome":"built","image":"localhost/hello:1.4.0","digest":"sha256:1111111111111111111111111111111111111111111111111111111111111111","seconds":1.2},
+          {"stage":"Image","outcome":"built","image":"localhost/hello:1.4.0","digest":"sha256:1111111111111111111111111111111111111111111111111111111111111111","seconds":1.2049},
           {"stage":"Push","outcome":"pushed","image":"localhost/hello:1.4.0","digest":"sha256:1111111111111111111111111111111111111111111111111111111111111111","seconds":0.3},
           {"stage":"Bump","outcome":"committed","environment":"staging","branch":"gitops/staging/hello-1.4.0","seconds":0.2},
           {"stage":"Gate","outcome":"merged","environment":"staging","pullRequest":7,"pullRequestUrl":"https://forge.example/runtime/pulls/7","revision":"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa","seconds":0.4},
