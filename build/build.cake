@@ -51,8 +51,17 @@ Task("Build")
     DotNetBuild(solution.FullPath, new DotNetBuildSettings { Configuration = configuration });
 });
 
+Task("Test-Tools")
+    .Description("Installs what the tests need and the machine lacks (tests/tools/install.sh: apt packages, npm ci).")
+    .Does(() =>
+{
+    var exit = StartProcess("bash", new ProcessSettings { Arguments = "tests/tools/install.sh", WorkingDirectory = root });
+    if (exit != 0) throw new CakeException(exit, "tests/tools/install.sh failed");
+});
+
 Task("Test")
     .Description("Runs every test project; one TRX file per project in artifacts/test-results.")
+    .IsDependentOn("Test-Tools")
     .IsDependentOn("Build")
     .Does(() =>
 {
