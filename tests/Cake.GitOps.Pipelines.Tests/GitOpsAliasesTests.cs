@@ -210,6 +210,51 @@ public partial class GitOpsAliasesTests
         }
 
         [Fact]
+        public void Without_a_webhook_url_fails_with_exit_code_2_saying_how_to_configure_one()
+        {
+            BuildPushBumpGate(_app);
+
+            var e = Assert.Throws<CakeException>(() => _app.Context().GitOpsSync());
+
+            Assert.Equal(2, e.ExitCode);
+            Assert.Contains("no webhook service is configured", e.Message);
+            Assert.Contains("GitOpsSettings.WebhookUrl", e.Message);
+            Assert.Contains("GITOPS_WEBHOOK_URL", e.Message);
+            Assert.Contains("webhook.url in gitops.yaml", e.Message);
+        }
+
+        [Fact]
+        public void With_a_webhook_url_but_no_secret_fails_with_exit_code_2_naming_the_variable()
+        {
+            var e = Assert.Throws<CakeException>(() => _app.Context().GitOpsSync(new GitOpsSettings { WebhookUrl = new Uri("http://127.0.0.1:9/hooks/github") }));
+
+            Assert.Equal(2, e.ExitCode);
+            Assert.Contains($"set {SecretVariable} or webhook.secret", e.Message);
+        }
+
+        [Fact]
+        public void A_webhook_url_that_is_not_http_fails_with_exit_code_2()
+        {
+            var context = _app.Context(new Dictionary<string, string> { [SecretVariable] = "s", ["GITOPS_WEBHOOK_URL"] = "gitops:8080/hooks" });
+
+            var e = Assert.Throws<CakeException>(() => context.GitOpsSync());
+
+            Assert.Equal(2, e.ExitCode);
+            Assert.Contains("webhook url 'gitops:8080/hooks' is not an http(s) URL", e.Message);
+        }
+
+        [Fact]
+        public void An_empty_secret_variable_counts_as_no_secret()
+        {
+            var context = _app.Context(new Dictionary<string, string> { [SecretVariable] = "" });
+
+            var e = Assert.Throws<CakeException>(() => context.GitOpsSync(new GitOpsSettings { WebhookUrl = new Uri("http://127.0.0.1:9/hooks/github") }));
+
+            Assert.Equal(2, e.ExitCode);
+            Assert.Contains("is set but no secret", e.Message);
+        }
+
+        [Fact]
         public void Delivers_the_merge_webhook_signed_with_the_secret_from_the_cake_environment()
         {
             var merged = BuildPushBumpGate(_app);
@@ -285,6 +330,40 @@ public partial class GitOpsAliasesTests
         public void Has_nothing_to_verify_before_a_merge()
         {
             Assert.Equal("nothing", _app.Context().GitOpsVerify().Outcome);
+        }
+    }
+
+    /// <summary>Loading gitops.yaml.</summary>
+    public sealed class Configuration : IDisposable
+    {
+        private readonly SampleApp _app = new(
+            """
+            image:
+              name: localhost/hello
+              colour: blue
+            """);
+
+        /// <inheritdoc />
+        public void Dispose() => _app.Dispose();
+
+        [Fact]
+        public void An_invalid_gitops_yaml_fails_with_exit_code_2_and_the_file_and_line()
+        {
+            var e = Assert.Throws<CakeException>(() => _app.Context().GitOpsBuild());
+
+            Assert.Equal(2, e.ExitCode);
+            Assert.StartsWith($"{_app.Combine("gitops.yaml")}:3:", e.Message);
+            Assert.Contains("colour", e.Message);
+        }
+
+        [Fact]
+        public void A_missing_config_file_fails_with_exit_code_2()
+        {
+            var e = Assert.Throws<CakeException>(() => _app.Context().GitOpsPush(new GitOpsSettings { ConfigPath = "deploy/nope.yaml" }));
+
+            Assert.Equal(2, e.ExitCode);
+            Assert.Contains("configuration file not found", e.Message);
+            Assert.Contains(_app.Combine("deploy", "nope.yaml"), e.Message);
         }
     }
 }
