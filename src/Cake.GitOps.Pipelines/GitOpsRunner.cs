@@ -1,5 +1,4 @@
 using Cake.Core;
-using Cake.Core.Diagnostics;
 using GitOps.Pipelines;
 using GitOps.Pipelines.Configuration;
 using GitOps.Pipelines.Deploy;
@@ -21,7 +20,7 @@ public sealed class GitOpsRunner(ICakeContext context)
         {
             var path = Path.GetFullPath(settings.ConfigPath, context.Environment.WorkingDirectory.FullPath);
             var config = GitOpsConfigLoader.Load(path);
-            var log = new CakeLogWriter(context.Log);
+            using var log = new CakeLogWriter(context.Log);
             var endpoint = Endpoint(config, settings);
             try
             {
@@ -65,11 +64,5 @@ public sealed class GitOpsRunner(ICakeContext context)
                 "GITOPS_WEBHOOK_URL or webhook.url in gitops.yaml, or run `gitops sync`, which starts the service itself", ExitCode.InvalidInput);
 
         public ValueTask DisposeAsync() => ValueTask.CompletedTask;
-    }
-
-    /// <summary>Sends the chain's progress lines to Cake's log.</summary>
-    private sealed class CakeLogWriter(ICakeLog log) : StringWriter
-    {
-        public override void WriteLine(string? value) => log.Information(Verbosity.Normal, "{0}", value ?? "");
     }
 }
