@@ -296,7 +296,9 @@ public partial class GitOpsAliasesTests
 
             var e = Assert.Throws<CakeException>(() => context.GitOpsSync(new GitOpsSettings { WebhookUrl = service.Url }));
 
+            Assert.Equal(1, e.ExitCode);
             Assert.Contains("webhook delivery", e.Message);
+            Assert.Contains("401", e.Message);
             Assert.Contains(context.Log.Lines, l => l.Contains("failed, kept for retry"));
             Assert.Single(Directory.GetFiles(_app.Combine(".gitops", "forge", "outbox", "pending"), "*.json"));
         }
