@@ -24,14 +24,15 @@ public static partial class ForgeGate
     public static IReadOnlyList<string> LabelNames(IReadOnlyDictionary<string, string> labels, IEnumerable<string> plain) =>
         [.. labels.Select(l => $"{l.Key}:{l.Value}").Concat(plain).Distinct(StringComparer.Ordinal)];
 
-    /// <summary>The key/value labels among label names (those with a colon).</summary>
+    /// <summary>The key/value labels among label names: <c>key:value</c>, or GitLab's scoped <c>key::value</c>.</summary>
     public static IReadOnlyDictionary<string, string> Labels(IEnumerable<string> names)
     {
         var result = new SortedDictionary<string, string>(StringComparer.Ordinal);
         foreach (var name in names)
         {
-            var colon = name.IndexOf(':', StringComparison.Ordinal);
-            if (colon > 0 && colon < name.Length - 1) result[name[..colon]] = name[(colon + 1)..];
+            var scoped = name.IndexOf("::", StringComparison.Ordinal);
+            var (at, width) = scoped >= 0 ? (scoped, 2) : (name.IndexOf(':', StringComparison.Ordinal), 1);
+            if (at > 0 && at + width < name.Length) result[name[..at]] = name[(at + width)..];
         }
         return result;
     }

@@ -111,7 +111,8 @@ public sealed class GitHubForge : IForge
     /// <summary>
     /// Merges when the pull request is open, not a draft, has the approvals its gate requires and its checks are green
     /// (the SHA is pinned, so a moved head fails with 409 instead of merging unseen commits). When the gate holds it
-    /// throws <see cref="ExitCode.GateWaiting"/>, after requesting GitHub's auto-merge if configured.
+    /// throws <see cref="ExitCode.GateWaiting"/>; when only checks are pending and auto-merge is configured it first
+    /// requests GitHub's auto-merge, so GitHub merges once they pass.
     /// </summary>
     public async Task<PullRequest> MergeAsync(int number, CancellationToken cancellationToken = default)
     {
@@ -122,8 +123,11 @@ public sealed class GitHubForge : IForge
             throw new GitOpsException($"pull request #{number} in {Owner}/{Repo} is closed and cannot be merged", ExitCode.InvalidInput);
         if (pr.Draft == true)
             throw new GitOpsException($"pull request #{number} in {Owner}/{Repo} is a draft; mark it ready for review first", ExitCode.GateWaiting);
+        // Auto-merge is never requested before the gate's approvals are in: GitHub would only wait for the branch
+        // protection's own rules, which may ask for fewer.
         if (!current.IsApproved)
-            await WaitAsync(pr, $"needs {current.RequiredApprovals} approval(s) and has {current.Approvals.Count}", cancellationToken);
+            throw new GitOpsException($"pull request #{number} in {Owner}/{Repo} needs {current.RequiredApprovals} approval(s) and has {current.Approvals.Count}",
+                ExitCode.GateWaiting);
 
         var checks = await _client.Status.GetCombinedAsync(Owner, Repo, pr.Head.Sha, cancellationToken);
         var (green, failed, pending) = Evaluate(checks);

@@ -246,6 +246,19 @@ public class GitHubForgeTests : IDisposable
         }
 
         [Fact]
+        public async Task Auto_merge_is_not_requested_before_the_gates_approvals_are_in()
+        {
+            _stub.On("GET", $"{Repo}/pulls/1347", StubResponse.Json(200, PullWithGate(2)))
+                .On("GET", $"{Repo}/pulls/1347/reviews", StubResponse.Json(200, Reviews));
+
+            var e = await Assert.ThrowsAsync<GitOpsException>(() =>
+                Forge(new GitHubForgeOptions("octocat", "Hello-World", AutoMerge: true)).MergeAsync(1347));
+
+            Assert.Equal(ExitCode.GateWaiting, e.Code);
+            Assert.DoesNotContain(_stub.Requests, r => r.Path == "/api/graphql");
+        }
+
+        [Fact]
         public async Task With_auto_merge_it_requests_GitHub_auto_merge_over_GraphQL_instead_of_merging_early()
         {
             Approved(Combined("pending", ("ci/build", "pending")));
