@@ -47,6 +47,9 @@ public static class GitHubApiUrls
     /// <summary><c>GET</c> the combined status of a ref or SHA.</summary>
     public static string CombinedStatus(string owner, string repo, string reference) => $"{Repo(owner, repo)}/commits/{Ref(reference)}/status?per_page=100";
 
+    /// <summary><c>GET</c> the check runs (Checks API) of a ref or SHA, 100 a page.</summary>
+    public static string CheckRuns(string owner, string repo, string reference) => $"{Repo(owner, repo)}/commits/{Ref(reference)}/check-runs?per_page=100";
+
     /// <summary><c>POST</c> create / <c>GET</c> list deployments.</summary>
     public static string Deployments(string owner, string repo) => $"{Repo(owner, repo)}/deployments";
 

@@ -31,6 +31,7 @@ public sealed class GitHubClient
         IssueLabels = new IssuesLabelsClient(Connection);
         Git = new GitDatabaseClient(Connection);
         Status = new RepositoryStatusesClient(Connection);
+        Check = new ChecksClient(Connection);
         Deployment = new DeploymentsClient(Connection);
     }
 
@@ -48,6 +49,9 @@ public sealed class GitHubClient
 
     /// <summary>Commit statuses.</summary>
     public IRepositoryStatusesClient Status { get; }
+
+    /// <summary>Check runs.</summary>
+    public IChecksClient Check { get; }
 
     /// <summary>Deployments and deployment statuses.</summary>
     public IDeploymentsClient Deployment { get; }

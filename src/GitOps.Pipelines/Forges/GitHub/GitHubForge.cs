@@ -129,8 +129,9 @@ public sealed class GitHubForge : IForge
             throw new GitOpsException($"pull request #{number} in {Owner}/{Repo} needs {current.RequiredApprovals} approval(s) and has {current.Approvals.Count}",
                 ExitCode.GateWaiting);
 
-        var checks = await _client.Status.GetCombinedAsync(Owner, Repo, pr.Head.Sha, cancellationToken);
-        var (green, failed, pending) = Evaluate(checks);
+        var statuses = await _client.Status.GetCombinedAsync(Owner, Repo, pr.Head.Sha, cancellationToken);
+        var runs = await _client.Check.Run.GetAllForReferenceAsync(Owner, Repo, pr.Head.Sha, cancellationToken);
+        var (green, failed, pending) = Evaluate(statuses, runs);
         if (failed.Count > 0)
             throw new GitOpsException($"pull request #{number} in {Owner}/{Repo}: checks failed: {string.Join(", ", failed)}; not merged", ExitCode.Failure);
         if (!green)
@@ -175,22 +176,30 @@ public sealed class GitHubForge : IForge
         throw new GitOpsException($"pull request #{pr.Number} in {Owner}/{Repo} {why}{note}", ExitCode.GateWaiting);
     }
 
-    /// <summary>Green: every required context succeeded, or (none configured) nothing pending or failing.</summary>
-    private (bool Green, List<string> Failed, List<string> Pending) Evaluate(CombinedStatusResponse checks)
+    /// <summary>
+    /// Checks are commit statuses (latest per context) and check runs (by name). Green: every required one succeeded,
+    /// or (none configured) none is pending or failing. GitHub reports a commit without statuses as "pending"; with
+    /// nothing reported at all there is nothing to wait for.
+    /// </summary>
+    internal (bool Green, List<string> Failed, List<string> Pending) Evaluate(CombinedStatusResponse statuses, CheckRunsResponse runs)
     {
-        var latest = checks.Statuses.Where(s => s.Context is not null).GroupBy(s => s.Context!).ToDictionary(g => g.Key, g => g.First().State);
-        var required = _options.RequiredChecks ?? [];
-        var failed = latest.Where(s => s.Value is "failure" or "error").Select(s => $"{s.Key} ({s.Value})").ToList();
-        if (required.Count > 0)
+        var latest = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var s in statuses.Statuses.Where(s => s.Context is not null))
+            latest.TryAdd(s.Context!, s.State is "failure" or "error" ? "failure" : s.State);
+        foreach (var run in runs.CheckRuns)
         {
-            var pending = required.Where(c => !latest.TryGetValue(c, out var st) || st == "pending")
-                .Select(c => latest.ContainsKey(c) ? $"{c} (pending)" : $"{c} (not reported)").ToList();
-            var requiredFailed = failed.Where(f => required.Any(r => f.StartsWith(r + " (", StringComparison.Ordinal))).ToList();
-            return (pending.Count == 0 && requiredFailed.Count == 0, requiredFailed, pending);
+            var state = run.Status != "completed" ? "pending"
+                : run.Conclusion is "success" or "neutral" or "skipped" ? "success"
+                : "failure";
+            // Several runs of one name (re-runs, matrix): any failure or pending one decides.
+            if (!latest.TryGetValue(run.Name, out var before) || before == "success") latest[run.Name] = state;
         }
-        // GitHub reports "pending" for a commit without any status; with nothing to wait for, that is green.
-        if (checks.TotalCount == 0) return (true, [], []);
-        return (checks.State == "success", failed, [.. latest.Where(s => s.Value == "pending").Select(s => $"{s.Key} (pending)")]);
+        var required = _options.RequiredChecks ?? [];
+        var names = required.Count > 0 ? required : [.. latest.Keys.Order(StringComparer.Ordinal)];
+        var failed = names.Where(n => latest.TryGetValue(n, out var st) && st == "failure").Select(n => $"{n} (failure)").ToList();
+        var pending = names.Where(n => !latest.TryGetValue(n, out var st) || st == "pending")
+            .Select(n => latest.ContainsKey(n) ? $"{n} (pending)" : $"{n} (not reported)").ToList();
+        return (failed.Count == 0 && pending.Count == 0, failed, pending);
     }
 
     private async Task<PullRequestResponse?> FindOpenAsync(string head, string @base, CancellationToken cancellationToken)

@@ -54,6 +54,12 @@ public sealed record CommitStatusResponse(long Id, string State, string? Context
 /// <summary>The combined status of a ref: failure, pending or success, and the latest status per context.</summary>
 public sealed record CombinedStatusResponse(string State, string Sha, int TotalCount, IReadOnlyList<CommitStatusResponse> Statuses);
 
+/// <summary>A check run: <c>Status</c> queued, in_progress or completed; <c>Conclusion</c> once completed (success, failure, neutral, cancelled, skipped, timed_out, action_required, stale).</summary>
+public sealed record CheckRunResponse(long Id, string Name, string Status, string? Conclusion = null, string? HtmlUrl = null);
+
+/// <summary>The check runs of a ref.</summary>
+public sealed record CheckRunsResponse(int TotalCount, IReadOnlyList<CheckRunResponse> CheckRuns);
+
 /// <summary>A deployment.</summary>
 public sealed record DeploymentResponse(long Id, string? Sha, string? Ref, string? Environment, string? Description = null,
     string? Task = null, string? NodeId = null, string? Url = null);
@@ -95,6 +101,7 @@ public sealed record GraphQLError(
 [JsonSerializable(typeof(ReferenceResponse))]
 [JsonSerializable(typeof(CommitStatusResponse))]
 [JsonSerializable(typeof(CombinedStatusResponse))]
+[JsonSerializable(typeof(CheckRunsResponse))]
 [JsonSerializable(typeof(DeploymentResponse))]
 [JsonSerializable(typeof(DeploymentStatusResponse))]
 [JsonSerializable(typeof(List<DeploymentStatusResponse>))]

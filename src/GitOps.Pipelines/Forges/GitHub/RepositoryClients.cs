@@ -40,6 +40,20 @@ public interface IRepositoryStatusesClient
     Task<CombinedStatusResponse> GetCombinedAsync(string owner, string repo, string reference, CancellationToken cancellationToken = default);
 }
 
+/// <summary>The Checks API.</summary>
+public interface IChecksClient
+{
+    /// <summary>Check runs.</summary>
+    ICheckRunsClient Run { get; }
+}
+
+/// <summary>Check runs (GitHub Actions jobs and other GitHub Apps' checks).</summary>
+public interface ICheckRunsClient
+{
+    /// <summary><c>GET …/commits/{reference}/check-runs</c>: the latest check runs of a ref or SHA (first 100).</summary>
+    Task<CheckRunsResponse> GetAllForReferenceAsync(string owner, string repo, string reference, CancellationToken cancellationToken = default);
+}
+
 /// <summary>Deployments and their statuses.</summary>
 public interface IDeploymentsClient
 {
@@ -108,6 +122,22 @@ public sealed class RepositoryStatusesClient(ForgeConnection connection) : IRepo
     /// <inheritdoc />
     public Task<CombinedStatusResponse> GetCombinedAsync(string owner, string repo, string reference, CancellationToken cancellationToken = default) =>
         connection.SendAsync(HttpMethod.Get, connection.Url(GitHubApiUrls.CombinedStatus(owner, repo, reference)), GitHubJson.Default.CombinedStatusResponse,
+            cancellationToken);
+}
+
+/// <inheritdoc cref="IChecksClient" />
+public sealed class ChecksClient(ForgeConnection connection) : IChecksClient
+{
+    /// <inheritdoc />
+    public ICheckRunsClient Run { get; } = new CheckRunsClient(connection);
+}
+
+/// <inheritdoc cref="ICheckRunsClient" />
+public sealed class CheckRunsClient(ForgeConnection connection) : ICheckRunsClient
+{
+    /// <inheritdoc />
+    public Task<CheckRunsResponse> GetAllForReferenceAsync(string owner, string repo, string reference, CancellationToken cancellationToken = default) =>
+        connection.SendAsync(HttpMethod.Get, connection.Url(GitHubApiUrls.CheckRuns(owner, repo, reference)), GitHubJson.Default.CheckRunsResponse,
             cancellationToken);
 }
 

@@ -199,11 +199,59 @@ public class GitHubForgeTests : IDisposable
 
     public class MergeAsync : GitHubForgeTests
     {
-        private void Approved(string combined)
+        private void Approved(string combined, string? checkRuns = null)
         {
             _stub.On("GET", $"{Repo}/pulls/1347", StubResponse.Json(200, PullWithGate(1)))
                 .On("GET", $"{Repo}/pulls/1347/reviews", StubResponse.Json(200, Reviews))
-                .On("GET", $"{Repo}/commits/{HeadSha}/status", StubResponse.Json(200, combined));
+                .On("GET", $"{Repo}/commits/{HeadSha}/status", StubResponse.Json(200, combined))
+                .On("GET", $"{Repo}/commits/{HeadSha}/check-runs", StubResponse.Json(200, checkRuns ?? CheckRuns()));
+        }
+
+        /// <summary>A check-runs answer in GitHub's documented shape (total_count, check_runs[name, status, conclusion]).</summary>
+        private static string CheckRuns(params (string Name, string Status, string? Conclusion)[] runs) =>
+            new JsonObject
+            {
+                ["total_count"] = runs.Length,
+                ["check_runs"] = new JsonArray([.. runs.Select((r, i) => (JsonNode)new JsonObject
+                {
+                    ["id"] = i + 1, ["name"] = r.Name, ["status"] = r.Status, ["conclusion"] = r.Conclusion, ["head_sha"] = HeadSha,
+                })]),
+            }.ToJsonString();
+
+        [Fact]
+        public async Task A_check_run_still_in_progress_holds_the_gate()
+        {
+            Approved(Combined("success", ("ci/build", "success")), CheckRuns(("build", "completed", "success"), ("e2e", "in_progress", null)));
+
+            var e = await Assert.ThrowsAsync<GitOpsException>(() => Forge().MergeAsync(1347));
+
+            Assert.Equal(ExitCode.GateWaiting, e.Code);
+            Assert.Contains("e2e (pending)", e.Message);
+            Assert.Single(_stub.RequestsTo("GET", $"{Repo}/commits/{HeadSha}/check-runs"));
+            Assert.Empty(_stub.RequestsTo("PUT", $"{Repo}/pulls/1347/merge"));
+        }
+
+        [Fact]
+        public async Task A_failed_check_run_fails_the_merge_even_when_statuses_are_green()
+        {
+            Approved(Combined("success", ("ci/build", "success")), CheckRuns(("lint", "completed", "skipped"), ("test", "completed", "timed_out")));
+
+            var e = await Assert.ThrowsAsync<GitOpsException>(() => Forge().MergeAsync(1347));
+
+            Assert.Equal(ExitCode.Failure, e.Code);
+            Assert.Contains("test (failure)", e.Message);
+            Assert.DoesNotContain("lint", e.Message);
+        }
+
+        [Fact]
+        public async Task A_required_check_can_be_a_check_run_and_other_failures_do_not_block_it()
+        {
+            Approved(Combined("failure", ("optional/coverage", "failure")), CheckRuns(("build", "completed", "success")));
+            _stub.On("PUT", $"{Repo}/pulls/1347/merge", StubResponse.Json(200, ForgeFixtures.GitHub("pulls-merge.json", 200)));
+
+            var pr = await Forge(new GitHubForgeOptions("octocat", "Hello-World", RequiredChecks: ["build"])).MergeAsync(1347);
+
+            Assert.Equal(PullRequestState.Merged, pr.State);
         }
 
         [Fact]
