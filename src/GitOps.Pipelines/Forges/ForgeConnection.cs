@@ -131,6 +131,11 @@ public sealed partial class ForgeConnection
             {
                 throw new ForgeApiException($"{Forge}: {method} {url} failed: {e.Message}", method, url, null, null, ExitCode.Failure, e);
             }
+            catch (TaskCanceledException e) when (!cancellationToken.IsCancellationRequested)
+            {
+                throw new ForgeApiException($"{Forge}: {method} {url} timed out after {_http.Timeout.TotalSeconds:0}s", method, url, null, null,
+                    ExitCode.Failure, e);
+            }
             using (response)
             {
                 var text = await response.Content.ReadAsStringAsync(cancellationToken);

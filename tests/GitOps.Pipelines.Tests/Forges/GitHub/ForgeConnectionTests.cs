@@ -103,6 +103,25 @@ public class ForgeConnectionTests : IDisposable
         }
     }
 
+    public class Pages : ForgeConnectionTests
+    {
+        [Fact]
+        public async Task A_list_follows_the_Link_next_header_to_the_last_page()
+        {
+            var reviews = ForgeFixtures.GitHub("pulls-list-reviews.json", 200);
+            var next = $"{_stub.BaseUrl}repos/octocat/Hello-World/pulls/12/reviews?per_page=100&page=2";
+            _stub.On("GET", "/repos/octocat/Hello-World/pulls/12/reviews?per_page=100",
+                    StubResponse.Json(200, reviews, ("Link", $"<{next}>; rel=\"next\", <{next}>; rel=\"last\"")))
+                .On("GET", "/repos/octocat/Hello-World/pulls/12/reviews?per_page=100&page=2", StubResponse.Json(200, reviews));
+
+            var all = await Client().PullRequest.Review.GetAllAsync("octocat", "Hello-World", 12);
+
+            Assert.Equal(2, all.Count);
+            Assert.Equal(["/api/v3/repos/octocat/Hello-World/pulls/12/reviews?per_page=100", "/api/v3/repos/octocat/Hello-World/pulls/12/reviews?per_page=100&page=2"],
+                _stub.Requests.Select(r => r.Path));
+        }
+    }
+
     public class Errors : ForgeConnectionTests
     {
         [Fact]
