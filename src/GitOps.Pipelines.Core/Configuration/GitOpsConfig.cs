@@ -53,13 +53,44 @@ public sealed record TagRules(string Strategy, string? Constraint, string? Allow
 /// <param name="Seed">A folder that seeds the repo when the URL is a local path that does not exist yet.</param>
 /// <param name="AuthorName">Commit author name.</param>
 /// <param name="AuthorEmail">Commit author email.</param>
+/// <param name="ApiUrl">The forge's API root; null: derived from <paramref name="Url"/> (api.github.com, <c>https://HOST/api/v3</c>, <c>https://HOST/api/v4</c>).</param>
+/// <param name="Project">GitHub <c>owner/repo</c> or GitLab <c>group/…/project</c>; null: parsed from <paramref name="Url"/>.</param>
+/// <param name="TokenEnv">The environment variable holding the forge token; null: the forge's default lookup order.</param>
+/// <param name="PullRequests">How pull/merge requests are opened and merged; null: <see cref="PullRequestConfig.Default"/>.</param>
 public sealed record RuntimeRepoConfig(
     string Url,
     string Branch,
     string Forge,
     string? Seed,
     string AuthorName,
-    string AuthorEmail);
+    string AuthorEmail,
+    string? ApiUrl = null,
+    string? Project = null,
+    string? TokenEnv = null,
+    PullRequestConfig? PullRequests = null);
+
+/// <summary>How the GitHub or GitLab forge opens and merges pull (merge) requests.</summary>
+/// <param name="MergeMethod"><c>merge</c>, <c>squash</c> or <c>rebase</c> (GitHub only).</param>
+/// <param name="AutoMerge">When only checks (a pipeline) hold the gate, hand the merge to the forge's auto-merge.</param>
+/// <param name="Draft">Open new ones as drafts (a draft is never merged).</param>
+/// <param name="Labels">Labels added to each.</param>
+/// <param name="Reviewers">Users asked to review a new one.</param>
+/// <param name="TeamReviewers">GitHub team slugs asked to review a new one.</param>
+/// <param name="Assignees">GitLab usernames assigned to a new one.</param>
+/// <param name="RequiredChecks">GitHub status contexts that must succeed before a merge.</param>
+public sealed record PullRequestConfig(
+    string MergeMethod,
+    bool AutoMerge,
+    bool Draft,
+    IReadOnlyList<string> Labels,
+    IReadOnlyList<string> Reviewers,
+    IReadOnlyList<string> TeamReviewers,
+    IReadOnlyList<string> Assignees,
+    IReadOnlyList<string> RequiredChecks)
+{
+    /// <summary>Merge commits, no auto-merge, no draft, nothing extra.</summary>
+    public static PullRequestConfig Default { get; } = new("merge", false, false, [], [], [], [], []);
+}
 
 /// <summary>One environment: its folder in the runtime repo, how it is edited and gated, where it promotes from.</summary>
 /// <param name="Name">The environment's name.</param>

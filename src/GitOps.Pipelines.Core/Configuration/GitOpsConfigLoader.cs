@@ -63,15 +63,20 @@ public static partial class GitOpsConfigLoader
             ?? throw top.Error(top.Start, "", "image is required");
         var image = ReadImage(imageSection);
 
-        var runtime = top.Section("runtime", "url", "branch", "forge", "seed", "author");
+        var runtime = top.Section("runtime", "url", "branch", "forge", "seed", "author", "apiUrl", "project", "tokenEnv", "pullRequests");
         var author = runtime?.Section("author", "name", "email");
+        var forge = runtime?.OneOf("forge", "local", [.. ForgeKinds]) ?? "local";
         var runtimeConfig = new RuntimeRepoConfig(
             Url: runtime?.String("url", ".gitops/runtime.git") ?? ".gitops/runtime.git",
             Branch: runtime?.String("branch", "main") ?? "main",
-            Forge: runtime?.OneOf("forge", "local", [.. ForgeKinds]) ?? "local",
+            Forge: forge,
             Seed: runtime?.OptionalString("seed"),
             AuthorName: author?.String("name", "gitops-bot") ?? "gitops-bot",
-            AuthorEmail: author?.String("email", "gitops-bot@users.noreply.local") ?? "gitops-bot@users.noreply.local");
+            AuthorEmail: author?.String("email", "gitops-bot@users.noreply.local") ?? "gitops-bot@users.noreply.local",
+            ApiUrl: runtime is null ? null : ReadApiUrl(runtime),
+            Project: runtime is null ? null : ReadProject(runtime, forge),
+            TokenEnv: runtime?.OptionalString("tokenEnv"),
+            PullRequests: runtime is null ? null : ReadPullRequests(runtime, forge));
 
         var environments = ReadEnvironments(top);
 
@@ -118,6 +123,40 @@ public static partial class GitOpsConfigLoader
 
     /// <summary>YamlDotNet's message without its own "(Line: …) - (Line: …): " prefix, which the caller replaces.</summary>
     internal static string ParserMessage(YamlException e) => MarkPrefix().Replace(e.Message, "");
+
+    /// <summary>The merge methods of runtime.pullRequests.mergeMethod (rebase is GitHub only).</summary>
+    public static IReadOnlyList<string> MergeMethods { get; } = ["merge", "squash", "rebase"];
+
+    private static string? ReadApiUrl(ConfigSection runtime)
+    {
+        var value = runtime.OptionalString("apiUrl");
+        if (value is null) return null;
+        if (Uri.TryCreate(value, UriKind.Absolute, out var uri) && uri.Scheme is "https" or "http") return value;
+        throw runtime.Error(runtime.Node("apiUrl")!.Start, runtime.KeyPath("apiUrl"), $"must be an http(s) URL like https://ghe.example.com/api/v3, got '{value}'");
+    }
+
+    private static string? ReadProject(ConfigSection runtime, string forge)
+    {
+        var value = runtime.OptionalString("project");
+        if (value is null) return null;
+        var parts = value.Split('/');
+        var ok = parts.All(p => p.Length > 0) && (forge == "github" ? parts.Length == 2 : parts.Length >= 2 || long.TryParse(value, out _));
+        if (ok) return value;
+        throw runtime.Error(runtime.Node("project")!.Start, runtime.KeyPath("project"),
+            forge == "github" ? $"must be owner/repo, got '{value}'" : $"must be group/project (subgroups allowed) or a project id, got '{value}'");
+    }
+
+    private static PullRequestConfig? ReadPullRequests(ConfigSection runtime, string forge)
+    {
+        var s = runtime.Section("pullRequests", "mergeMethod", "autoMerge", "draft", "labels", "reviewers", "teamReviewers", "assignees", "requiredChecks");
+        if (s is null) return null;
+        var method = s.OneOf("mergeMethod", "merge", [.. MergeMethods]);
+        if (method == "rebase" && forge == "gitlab")
+            throw s.Error(s.Node("mergeMethod")!.Start, s.KeyPath("mergeMethod"),
+                "'rebase' is not a per-merge choice on GitLab (set fast-forward merges in the project); use 'merge' or 'squash'");
+        return new PullRequestConfig(method, s.Boolean("autoMerge", false), s.Boolean("draft", false), s.StringList("labels"),
+            s.StringList("reviewers"), s.StringList("teamReviewers"), s.StringList("assignees"), s.StringList("requiredChecks"));
+    }
 
     private static ImageConfig ReadImage(ConfigSection s)
     {

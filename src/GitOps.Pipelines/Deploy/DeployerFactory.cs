@@ -28,12 +28,17 @@ public static class DeployerFactory
             new RuntimeRepo(RuntimeUrl(config), r.Branch, Path.Combine(state, "forge", "work"), r.AuthorName, r.AuthorEmail));
     }
 
+    /// <summary>
+    /// The forge that gates the runtime repo: the local forge, or GitHub/GitLab as <c>runtime.forge</c> says, with its token
+    /// read from <paramref name="environment"/> (the process environment by default; see <see cref="HostedForges.Token"/>).
+    /// </summary>
+    public static IForge Forge(GitOpsConfig config, Func<string, string?>? environment = null) =>
+        config.Runtime.Forge == "local" ? LocalForge(config) : HostedForges.Open(config.Runtime, environment ?? System.Environment.GetEnvironmentVariable);
+
     /// <summary>A deployer for <paramref name="config"/>, delivering webhooks to <paramref name="webhooks"/>.</summary>
     public static Deployer Create(GitOpsConfig config, IWebhookEndpoint webhooks, TextWriter log)
     {
         var state = config.Resolve(config.StateDir);
-        if (config.Runtime.Forge != "local")
-            throw new GitOpsException($"{config.SourceFile}: runtime.forge '{config.Runtime.Forge}' needs the GitHub/GitLab clients (issue 4); only 'local' runs here yet", ExitCode.InvalidInput);
         if (config.Sync.Kind != "local")
             throw new GitOpsException($"{config.SourceFile}: sync.kind '{config.Sync.Kind}' needs the Kubernetes client (issue 5); only 'local' runs here yet", ExitCode.InvalidInput);
         IImageBuilder builder = config.Image.Builder switch
@@ -44,7 +49,8 @@ public static class DeployerFactory
         var registry = RegistryFactory.Open(config.Image.Registry, config.BaseDir);
         var r = config.Runtime;
         var runtime = new RuntimeRepo(RuntimeUrl(config), r.Branch, Path.Combine(state, "work", "runtime"), r.AuthorName, r.AuthorEmail);
-        var forge = LocalForge(config);
-        return new Deployer(config, builder, registry, runtime, forge, forge.Outbox, LocalSync(config), webhooks, log);
+        // A hosted forge delivers its own merge webhooks; only the local forge has an outbox to drain.
+        var forge = Forge(config);
+        return new Deployer(config, builder, registry, runtime, forge, (forge as LocalForge)?.Outbox, LocalSync(config), webhooks, log);
     }
 }
