@@ -36,7 +36,7 @@ internal static class PullRequests
                 "closed" => PullRequestState.Closed,
                 _ => (PullRequestState?)null,
             };
-            var list = await DeployerFactory.LocalForge(cfg).ListAsync(filter, ct);
+            var list = await DeployerFactory.Forge(cfg).ListAsync(filter, ct);
             Output.Write(parse, output, list, CliJson.Default.IReadOnlyListPullRequest, l =>
                 l.Count == 0 ? "no pull requests" : string.Join('\n', l.Select(Line)));
             return 0;
@@ -60,7 +60,7 @@ internal static class PullRequests
             PullRequest result;
             if (approve)
             {
-                result = await DeployerFactory.LocalForge(cfg).ApproveAsync(n, parse.GetValue(reviewer)!, ct);
+                result = await DeployerFactory.Forge(cfg).ApproveAsync(n, parse.GetValue(reviewer)!, ct);
                 log.WriteLine(result.IsApproved
                     ? $"PR #{n} approved; run `./build.sh --target Deploy` (or `gitops pr merge {n}`) to merge and roll it out"
                     : $"PR #{n} has {result.Approvals.Count} of {result.RequiredApprovals} approvals");

@@ -179,7 +179,17 @@ public sealed class Deployer
         var mayMerge = env.AutoMerge || pr.Approvals.Count > 0;
         if (pr.IsApproved && mayMerge)
         {
-            var merged = await _forge.MergeAsync(pr.Number, cancellationToken);
+            PullRequest merged;
+            try
+            {
+                merged = await _forge.MergeAsync(pr.Number, cancellationToken);
+            }
+            catch (GitOpsException e) when (e.Code == ExitCode.GateWaiting)
+            {
+                // A hosted forge may still hold it (checks running, auto-merge requested): it stays open.
+                _log.WriteLine($"[gate] {env.Name}: PR #{pr.Number} waits: {e.Message}");
+                return new StageReport("Gate", "waiting", env.Name, record.Digest, pr.Number, pr.Url, Seconds: watch.Elapsed.TotalSeconds);
+            }
             Update(s => s.WithEnvironment(env.Name, s.Environment(env.Name) with { MergedRevision = merged.MergeCommitSha }), "Gate", watch.Elapsed);
             _log.WriteLine($"[gate] {env.Name}: PR #{pr.Number} merged into {merged.Base} at {merged.MergeCommitSha}");
             return new StageReport("Gate", "merged", env.Name, record.Digest, pr.Number, pr.Url, merged.MergeCommitSha, watch.Elapsed.TotalSeconds);
