@@ -31,7 +31,7 @@ public sealed record ArgoCdSyncOptions(IReadOnlyDictionary<string, ArgoCdApplica
 /// with <c>argocd.argoproj.io/refresh</c> (and, when configured, an <c>operation.sync</c> at the revision); the
 /// observer reads <c>status.sync</c>, <c>status.health</c> and <c>status.operationState</c>.
 /// </summary>
-public sealed class ArgoCdSync : ISyncTrigger, IWatchingDeploymentObserver
+public sealed class ArgoCdSync : IClusterSync
 {
     /// <summary>The annotation Argo CD's controller acts on and then removes.</summary>
     public const string RefreshAnnotation = "argocd.argoproj.io/refresh";
@@ -44,9 +44,10 @@ public sealed class ArgoCdSync : ISyncTrigger, IWatchingDeploymentObserver
 
     private readonly KubernetesClient _client;
     private readonly ArgoCdSyncOptions _options;
+    private readonly bool _ownsClient;
 
-    /// <summary>Creates the sync over <paramref name="client"/>; the client stays the caller's.</summary>
-    public ArgoCdSync(KubernetesClient client, ArgoCdSyncOptions options)
+    /// <summary>Creates the sync over <paramref name="client"/>, which it disposes only when <paramref name="ownsClient"/>.</summary>
+    public ArgoCdSync(KubernetesClient client, ArgoCdSyncOptions options, bool ownsClient = false)
     {
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(options);
@@ -54,6 +55,13 @@ public sealed class ArgoCdSync : ISyncTrigger, IWatchingDeploymentObserver
             throw new GitOpsException($"the Argo CD refresh must be 'normal' or 'hard', got '{options.Refresh}'", ExitCode.InvalidInput);
         _client = client;
         _options = options;
+        _ownsClient = ownsClient;
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        if (_ownsClient) _client.Dispose();
     }
 
     /// <inheritdoc />

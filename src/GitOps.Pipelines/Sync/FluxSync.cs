@@ -32,16 +32,17 @@ public sealed record FluxSyncOptions(IReadOnlyDictionary<string, FluxTarget> Tar
 /// with <c>reconcile.fluxcd.io/requestedAt</c> set to the requested revision; the observer reads the workload's
 /// <c>Ready</c> condition and <c>status.lastAppliedRevision</c>.
 /// </summary>
-public sealed class FluxSync : ISyncTrigger, IWatchingDeploymentObserver
+public sealed class FluxSync : IClusterSync
 {
     /// <summary>The annotation Flux controllers reconcile on: any new value is a new request.</summary>
     public const string RequestedAtAnnotation = "reconcile.fluxcd.io/requestedAt";
 
     private readonly KubernetesClient _client;
     private readonly FluxSyncOptions _options;
+    private readonly bool _ownsClient;
 
-    /// <summary>Creates the sync over <paramref name="client"/>; the client stays the caller's.</summary>
-    public FluxSync(KubernetesClient client, FluxSyncOptions options)
+    /// <summary>Creates the sync over <paramref name="client"/>, which it disposes only when <paramref name="ownsClient"/>.</summary>
+    public FluxSync(KubernetesClient client, FluxSyncOptions options, bool ownsClient = false)
     {
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(options);
@@ -54,6 +55,13 @@ public sealed class FluxSync : ISyncTrigger, IWatchingDeploymentObserver
         }
         _client = client;
         _options = options;
+        _ownsClient = ownsClient;
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        if (_ownsClient) _client.Dispose();
     }
 
     /// <summary>

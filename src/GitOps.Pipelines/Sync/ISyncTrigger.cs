@@ -23,3 +23,6 @@ public interface IWatchingDeploymentObserver : IDeploymentObserver
     /// </summary>
     IAsyncEnumerable<DeploymentStatus?> WatchAsync(string environment, CancellationToken cancellationToken = default);
 }
+
+/// <summary>A trigger and watching observer over the Kubernetes API (Argo CD or Flux), owning its client when it made it.</summary>
+public interface IClusterSync : ISyncTrigger, IWatchingDeploymentObserver, IDisposable;
