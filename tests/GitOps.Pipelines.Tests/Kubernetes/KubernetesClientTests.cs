@@ -77,6 +77,28 @@ public sealed class KubernetesClientTests : IAsyncLifetime, IDisposable
         }
 
         [Fact]
+        public async Task In_the_cluster_trusts_the_service_account_CA_and_reads_the_rotated_token_for_each_request()
+        {
+            // Given a service account folder with the stub's CA and a token, and the service variables set
+            using var sa = new TempDir("gitops-sa");
+            sa.Write("ca.crt", _t._stub.CaPem!);
+            sa.Write("token", "t0ken");
+            sa.Write("namespace", "argo-cd");
+            var env = new Dictionary<string, string?> { ["KUBERNETES_SERVICE_HOST"] = "127.0.0.1", ["KUBERNETES_SERVICE_PORT"] = _t._stub.Url.Port.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+            var config = KubernetesClientConfiguration.InCluster(sa.Path, k => env.GetValueOrDefault(k));
+            using var client = new KubernetesClient(config, StubClients.Fast);
+            await client.GetAsync(Applications, config.Namespace!, App);
+
+            // When the kubelet rotates the token and the server only accepts the new one
+            sa.Write("token", "rotated");
+            _t._stub.RequiredToken = "rotated";
+
+            // Then the next request carries the new token
+            await client.GetAsync(Applications, config.Namespace!, App);
+            Assert.Equal(["Bearer t0ken", "Bearer rotated"], _t._stub.Requests.Select(r => r.Authorization));
+        }
+
+        [Fact]
         public async Task Refuses_a_server_whose_certificate_the_configured_CA_did_not_issue()
         {
             // Given a kubeconfig trusting another CA
