@@ -123,6 +123,35 @@ public sealed class ArgoCdSyncTests : IAsyncLifetime, IDisposable
         }
 
         [Fact]
+        public async Task A_replica_that_loses_the_race_reads_again_and_writes_nothing()
+        {
+            // Given another replica that writes the same request between this one's read and its patch
+            var before = _t._stub.ResourceVersion;
+            var raced = false;
+            _t._stub.BeforePatch = _ =>
+            {
+                if (raced) return;
+                raced = true;
+                _t._stub.Update(StubResource.Application, Ns, App, o =>
+                {
+                    o["metadata"]!["annotations"]![ArgoCdSync.RefreshAnnotation] = "normal";
+                    o["metadata"]!["annotations"]![ArgoCdSync.RequestedRevisionAnnotation] = Merged;
+                    o["operation"] = new JsonObject { ["sync"] = new JsonObject { ["revision"] = Merged }, ["initiatedBy"] = new JsonObject { ["username"] = "other-replica" } };
+                });
+            };
+
+            // When this replica triggers
+            await _t.NewSync(syncOperation: true).TriggerAsync(Request());
+
+            // Then its patch was refused (the resourceVersion it read is stale), it read again and stopped:
+            // only the other replica's write happened
+            Assert.Equal(before + 1, _t._stub.ResourceVersion);
+            Assert.Equal(1, _t._stub.Requests.Count(r => r.Method == "PATCH"));
+            Assert.Equal(2, _t._stub.Requests.Count(r => r.Method == "GET"));
+            Assert.Equal("other-replica", (string?)_t.Stored()["operation"]!["initiatedBy"]!["username"]);
+        }
+
+        [Fact]
         public async Task A_new_revision_is_requested_again()
         {
             var sync = _t.NewSync();

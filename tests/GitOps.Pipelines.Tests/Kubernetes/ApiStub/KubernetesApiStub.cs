@@ -70,6 +70,9 @@ public sealed class KubernetesApiStub : IAsyncDisposable
     /// <summary>When set, each watch stream is closed by the server after this many events (to exercise reconnects).</summary>
     public int? CloseWatchesAfterEvents { get; set; }
 
+    /// <summary>Runs when a patch arrives, before it is applied (e.g. to let another writer win a race).</summary>
+    public Action<StubRequest>? BeforePatch { get; set; }
+
     /// <summary>Every request received, in order.</summary>
     public ConcurrentQueue<StubRequest> Requests { get; } = new();
 
@@ -225,8 +228,10 @@ public sealed class KubernetesApiStub : IAsyncDisposable
         string body;
         using (var reader = new StreamReader(request.Body, Encoding.UTF8)) body = await reader.ReadToEndAsync();
         var clientCert = await context.Connection.GetClientCertificateAsync();
-        Requests.Enqueue(new StubRequest(request.Method, request.Path.Value ?? "", request.QueryString.Value ?? "", request.ContentType,
-            request.Headers.Authorization.ToString() is { Length: > 0 } a ? a : null, clientCert?.Subject, body));
+        var received = new StubRequest(request.Method, request.Path.Value ?? "", request.QueryString.Value ?? "", request.ContentType,
+            request.Headers.Authorization.ToString() is { Length: > 0 } a ? a : null, clientCert?.Subject, body);
+        Requests.Enqueue(received);
+        if (request.Method == "PATCH") BeforePatch?.Invoke(received);
 
         if (RequiredToken is not null && request.Headers.Authorization.ToString() != $"Bearer {RequiredToken}")
         {
