@@ -23,6 +23,12 @@ public sealed record KubernetesClientOptions
 
     /// <summary>The time limit of one get, list or patch attempt (watches are not limited).</summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// The <c>timeoutSeconds</c> asked of each watch request (between this and twice it, at random, as client-go does):
+    /// the server ends the stream then and the watch reconnects, so a connection that died silently is not waited on forever.
+    /// </summary>
+    public TimeSpan WatchTimeout { get; init; } = TimeSpan.FromMinutes(5);
 }
 
 /// <summary>
@@ -120,8 +126,10 @@ public sealed class KubernetesClient : IDisposable
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
+            var timeoutSeconds = (int)(_options.WatchTimeout.TotalSeconds * (1 + Random.Shared.NextDouble()));
             var url = resource.CollectionPath(ns) + Query(("watch", "true"), ("allowWatchBookmarks", "true"),
-                ("resourceVersion", rv), ("fieldSelector", fieldSelector));
+                ("resourceVersion", rv), ("fieldSelector", fieldSelector),
+                ("timeoutSeconds", Math.Max(1, timeoutSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture)));
             var gone = false;
             using (var response = await SendAsync("watch", what, () => new HttpRequestMessage(HttpMethod.Get, url), true, cancellationToken,
                        completion: HttpCompletionOption.ResponseHeadersRead, allowGone: true))

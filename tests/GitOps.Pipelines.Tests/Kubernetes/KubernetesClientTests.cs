@@ -272,6 +272,37 @@ public sealed class KubernetesClientTests : IAsyncLifetime, IDisposable
         }
 
         [Fact]
+        public async Task Asks_the_server_to_end_each_stream_in_time_and_reconnects_when_it_does()
+        {
+            // Given a client whose watches last a second on the server's side
+            var options = StubClients.Fast with { WatchTimeout = TimeSpan.FromSeconds(1) };
+            using var dir = new TempDir("gitops-kube-watch");
+            using var client = StubClients.For(dir, _t._stub, options: options);
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+            var seen = 0;
+
+            // When nothing changes for longer than that, and then something does
+            await foreach (var (type, _) in client.WatchAsync(Applications, Ns, App, cancellationToken: cts.Token))
+            {
+                if (++seen == 1)
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(2.5));
+                    Label("late");
+                }
+                else
+                {
+                    Assert.Equal(WatchEventType.Modified, type);
+                    break;
+                }
+            }
+
+            // Then the watch asked for timeoutSeconds between 1 and 2, was ended by the server, and reconnected
+            var watches = _t._stub.Requests.Where(r => r.Query.Contains("watch=true", StringComparison.Ordinal)).ToList();
+            Assert.All(watches, w => Assert.Matches("timeoutSeconds=[12](&|$)", w.Query));
+            Assert.True(watches.Count >= 2, $"{watches.Count} watch requests");
+        }
+
+        [Fact]
         public async Task Reconnects_from_the_last_resource_version_when_the_server_ends_the_stream()
         {
             // Given a server that closes every watch after one event
