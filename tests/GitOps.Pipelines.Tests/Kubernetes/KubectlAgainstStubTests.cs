@@ -134,6 +134,58 @@ public sealed class KubectlAgainstStubTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task Kubectl_get_watch_receives_the_stubs_watch_events()
+    {
+        // Given kubectl watching the Applications (it lists, then watches from the list's resourceVersion)
+        var psi = new System.Diagnostics.ProcessStartInfo("kubectl")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var a in new[] { "--kubeconfig", _kubeconfig, "--cache-dir", _dir.Combine("cache"), "get", "applications.argoproj.io", "-n", Ns, "-w", "-o", "jsonpath={.metadata.name}/{.metadata.labels.step}{\"\\n\"}" })
+            psi.ArgumentList.Add(a);
+        psi.Environment["HOME"] = _dir.Path;
+        psi.Environment.Remove("KUBECONFIG");
+        using var kubectl = System.Diagnostics.Process.Start(psi)!;
+        var lines = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var stderr = kubectl.StandardError.ReadToEndAsync();
+        var reader = Task.Run(async () =>
+        {
+            while (await kubectl.StandardOutput.ReadLineAsync() is { } line) lines.Enqueue(line);
+        });
+        try
+        {
+            await WaitForAsync(() => lines.Count >= 1 && _stub.Requests.Any(r => r.Query.Contains("watch=true", StringComparison.Ordinal)));
+
+            // When the object changes in the stub
+            _stub.Update(StubResource.Application, Ns, App, o => o["metadata"]!["labels"]!["step"] = "watched");
+            await WaitForAsync(() => lines.Count >= 2);
+
+            // Then kubectl printed the listed object, then the object as the streamed change left it
+            Assert.Equal([$"{App}/", $"{App}/watched"], lines.Take(2));
+            var watch = _stub.Requests.First(r => r.Query.Contains("watch=true", StringComparison.Ordinal));
+            Assert.Contains("resourceVersion=", watch.Query);
+        }
+        finally
+        {
+            kubectl.Kill(entireProcessTree: true);
+            await kubectl.WaitForExitAsync();
+        }
+
+        async Task WaitForAsync(Func<bool> condition)
+        {
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while (!condition())
+            {
+                if (DateTime.UtcNow > deadline || kubectl.HasExited)
+                    Assert.Fail($"kubectl -w: printed [{string.Join(" | ", lines)}]; exited: {kubectl.HasExited}; stderr: {(kubectl.HasExited ? await stderr : "")}");
+                await Task.Delay(50);
+            }
+        }
+    }
+
+    [Fact]
     public void Kubectl_with_a_wrong_token_is_refused()
     {
         _stub.RequiredToken = "another-token";
