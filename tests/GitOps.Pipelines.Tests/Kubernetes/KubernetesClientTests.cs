@@ -64,6 +64,16 @@ public sealed class KubernetesClientTests : IAsyncLifetime, IDisposable
         }
 
         [Fact]
+        public async Task Filters_by_label_selector()
+        {
+            // The fixture carries project=sre and preview="true"
+            Assert.Single((await _t._client.ListAsync(Applications, Ns, labelSelector: "project=sre,preview")).Items);
+            Assert.Empty((await _t._client.ListAsync(Applications, Ns, labelSelector: "project!=sre")).Items);
+            Assert.Empty((await _t._client.ListAsync(Applications, Ns, labelSelector: "!preview")).Items);
+            Assert.Contains("labelSelector=project%3Dsre%2Cpreview", _t._stub.Requests.First().Query);
+        }
+
+        [Fact]
         public async Task Presents_the_kubeconfig_client_certificate()
         {
             var (cert, key) = StubClients.ClientCertificate("gitops-webhooks");

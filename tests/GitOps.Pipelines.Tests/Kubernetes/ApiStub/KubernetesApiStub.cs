@@ -459,6 +459,7 @@ public sealed class KubernetesApiStub : IAsyncDisposable
     private async Task ListAsync(HttpContext context, StubResource resource, string? ns)
     {
         var name = NameSelector(context);
+        var labels = LabelSelector(context);
         JsonObject list;
         lock (_lock)
         {
@@ -468,7 +469,8 @@ public sealed class KubernetesApiStub : IAsyncDisposable
                 ["kind"] = resource.Kind + "List",
                 ["metadata"] = new JsonObject { ["resourceVersion"] = _rv.ToString(System.Globalization.CultureInfo.InvariantCulture) },
                 ["items"] = new JsonArray([.. _objects
-                    .Where(kv => kv.Key.Resource == resource.FullName && (ns is null || kv.Key.Ns == ns) && (name is null || kv.Key.Name == name))
+                    .Where(kv => kv.Key.Resource == resource.FullName && (ns is null || kv.Key.Ns == ns) && (name is null || kv.Key.Name == name)
+                                 && labels(kv.Value))
                     .OrderBy(kv => kv.Key.Ns, StringComparer.Ordinal).ThenBy(kv => kv.Key.Name, StringComparer.Ordinal)
                     .Select(kv => (JsonNode)kv.Value.DeepClone())]),
             };
@@ -537,6 +539,35 @@ public sealed class KubernetesApiStub : IAsyncDisposable
     {
         var selector = context.Request.Query["fieldSelector"].ToString();
         return selector.StartsWith("metadata.name=", StringComparison.Ordinal) ? selector["metadata.name=".Length..] : null;
+    }
+
+    /// <summary>Equality-based label selectors: <c>a=b</c>, <c>a==b</c>, <c>a!=b</c>, <c>a</c>, <c>!a</c>, comma-separated (all must hold).</summary>
+    private static Func<JsonObject, bool> LabelSelector(HttpContext context)
+    {
+        var selector = context.Request.Query["labelSelector"].ToString();
+        if (selector.Length == 0) return _ => true;
+        var requirements = selector.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(r =>
+        {
+            if (r.Contains("!=", StringComparison.Ordinal))
+            {
+                var (k, v) = (r[..r.IndexOf("!=", StringComparison.Ordinal)], r[(r.IndexOf("!=", StringComparison.Ordinal) + 2)..]);
+                return (Func<IDictionary<string, string?>, bool>)(l => !l.TryGetValue(k, out var x) || x != v);
+            }
+            if (r.Contains('=', StringComparison.Ordinal))
+            {
+                var parts = r.Split('=', 2);
+                var (k, v) = (parts[0], parts[1].TrimStart('='));
+                return l => l.TryGetValue(k, out var x) && x == v;
+            }
+            if (r.StartsWith('!')) return l => !l.ContainsKey(r[1..]);
+            return l => l.ContainsKey(r);
+        }).ToList();
+        return obj =>
+        {
+            var labels = (obj["metadata"]?["labels"] as JsonObject)?.ToDictionary(kv => kv.Key, kv => kv.Value?.ToString())
+                ?? new Dictionary<string, string?>();
+            return requirements.All(req => req(labels));
+        };
     }
 
     private int? TakeFault(string verb)
