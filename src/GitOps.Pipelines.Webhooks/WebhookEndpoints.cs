@@ -18,7 +18,7 @@ public static class WebhookEndpoints
     /// <summary>
     /// Where the chain delivers webhooks: <c>webhook.url</c> when configured (secret from the variable named by
     /// <c>webhook.secretEnv</c> or <c>webhook.secret</c>), else this service started in-process on 127.0.0.1 on a
-    /// free port with a one-time secret, syncing with the local sync.
+    /// free port with a one-time secret, syncing with what <c>sync.kind</c> names (the local sync, Argo CD or Flux).
     /// </summary>
     public static IWebhookEndpoint For(GitOpsConfig config, TextWriter log)
     {
@@ -48,9 +48,20 @@ public static class WebhookEndpoints
         var options = new WebhookServiceOptions { GitHubSecret = secret, Routes = Routes(config) };
         return WebhookApp.Create(args, options, services =>
         {
-            var sync = DeployerFactory.LocalSync(config);
-            services.AddSingleton<ISyncTrigger>(sync);
-            services.AddSingleton<IDeploymentObserver>(sync);
+            if (config.Sync.Kind == "local")
+            {
+                var sync = DeployerFactory.LocalSync(config);
+                services.AddSingleton<ISyncTrigger>(sync);
+                services.AddSingleton<IDeploymentObserver>(sync);
+            }
+            else
+            {
+                // Made by the container so it is disposed with it (with its Kubernetes client); resolved at creation,
+                // so a missing kubeconfig or target fails at start, not at the first merge.
+                services.AddSingleton(_ => DeployerFactory.ClusterSync(config));
+                services.AddSingleton<ISyncTrigger>(sp => sp.GetRequiredService<IClusterSync>());
+                services.AddSingleton<IDeploymentObserver>(sp => sp.GetRequiredService<IClusterSync>());
+            }
             if (quiet) services.AddLogging(b => b.SetMinimumLevel(LogLevel.Warning));
         });
     }

@@ -69,7 +69,12 @@ internal sealed partial class ConfigSection
         var value = String(key, fallback);
         if (allowed.Contains(value, StringComparer.Ordinal)) return value;
         var quoted = allowed.Select(a => $"'{a}'").ToArray();
-        var list = quoted.Length == 2 ? $"{quoted[0]} or {quoted[1]}" : $"one of {string.Join(", ", quoted)}";
+        var list = quoted.Length switch
+        {
+            1 => quoted[0],
+            2 => $"{quoted[0]} or {quoted[1]}",
+            _ => $"one of {string.Join(", ", quoted)}",
+        };
         throw Error(Node(key)!.Start, KeyPath(key), $"must be {list}, got '{value}'");
     }
 

@@ -101,6 +101,7 @@ public sealed record PullRequestConfig(
 /// <param name="Approvals">Approvals required before merge.</param>
 /// <param name="AutoMerge">Merge as soon as the gate allows.</param>
 /// <param name="PromoteFrom">The environment whose healthy digest this one takes.</param>
+/// <param name="Target">What the environment is in the cluster (sync.kind argocd or flux); null for the local sync.</param>
 public sealed record EnvironmentConfig(
     string Name,
     string Path,
@@ -109,12 +110,31 @@ public sealed record EnvironmentConfig(
     string Gate,
     int Approvals,
     bool AutoMerge,
-    string? PromoteFrom);
+    string? PromoteFrom,
+    SyncTarget? Target = null);
+
+/// <summary>The cluster object a trigger patches and an observer reads for one environment.</summary>
+/// <param name="Kind"><c>Application</c> (Argo CD), or <c>Kustomization</c> / <c>HelmRelease</c> (Flux).</param>
+/// <param name="Namespace">Its namespace.</param>
+/// <param name="Name">Its name.</param>
+/// <param name="Source">Flux only: the source reconciled first, so the new revision is fetched.</param>
+public sealed record SyncTarget(string Kind, string Namespace, string Name, SyncSource? Source = null);
+
+/// <summary>A Flux source: <c>GitRepository</c> or <c>OCIRepository</c>, its namespace and name.</summary>
+/// <param name="Kind">The kind.</param>
+/// <param name="Namespace">Its namespace.</param>
+/// <param name="Name">Its name.</param>
+public sealed record SyncSource(string Kind, string Namespace, string Name);
 
 /// <summary>How the cluster side syncs: <c>local</c>, <c>argocd</c> or <c>flux</c>.</summary>
 /// <param name="Kind">The sync kind.</param>
 /// <param name="Timeout">How long verification waits.</param>
-public sealed record SyncConfig(string Kind, TimeSpan Timeout);
+/// <param name="Kubeconfig">argocd/flux: the kubeconfig file; null: KUBECONFIG, ~/.kube/config, then in-cluster.</param>
+/// <param name="Context">argocd/flux: the kubeconfig context; null: its current-context.</param>
+/// <param name="Refresh">argocd: the refresh asked for, <c>normal</c> or <c>hard</c>.</param>
+/// <param name="SyncOperation">argocd: also start a sync operation at the merged revision.</param>
+public sealed record SyncConfig(string Kind, TimeSpan Timeout, string? Kubeconfig = null, string? Context = null,
+    string Refresh = "normal", bool SyncOperation = false);
 
 /// <summary>The webhook service as the chain uses it.</summary>
 /// <param name="Url">Where the forge delivers; empty: the chain starts the service on 127.0.0.1 on a free port.</param>

@@ -78,12 +78,16 @@ public static partial class GitOpsConfigLoader
             TokenEnv: runtime?.OptionalString("tokenEnv"),
             PullRequests: runtime is null ? null : ReadPullRequests(runtime, forge));
 
-        var environments = ReadEnvironments(top);
-
-        var sync = top.Section("sync", "kind", "timeout");
+        var sync = top.Section("sync", "kind", "timeout", "kubeconfig", "context", "refresh", "syncOperation");
         var syncConfig = new SyncConfig(
             sync?.OneOf("kind", "local", [.. SyncKinds]) ?? "local",
-            sync?.Duration("timeout", TimeSpan.FromSeconds(60)) ?? TimeSpan.FromSeconds(60));
+            sync?.Duration("timeout", TimeSpan.FromSeconds(60)) ?? TimeSpan.FromSeconds(60),
+            sync?.OptionalString("kubeconfig"),
+            sync?.OptionalString("context"),
+            sync?.OneOf("refresh", "normal", "normal", "hard") ?? "normal",
+            sync?.Boolean("syncOperation", false) ?? false);
+
+        var environments = ReadEnvironments(top, syncConfig.Kind);
 
         var webhook = top.Section("webhook", "url", "secretEnv", "secret");
         var webhookConfig = new WebhookConfig(
@@ -177,7 +181,7 @@ public static partial class GitOpsConfigLoader
             Labels: s.StringMap("labels"));
     }
 
-    private static List<EnvironmentConfig> ReadEnvironments(ConfigSection top)
+    private static List<EnvironmentConfig> ReadEnvironments(ConfigSection top, string syncKind)
     {
         var seq = top.Sequence("environments");
         var result = new List<EnvironmentConfig>();
@@ -189,7 +193,7 @@ public static partial class GitOpsConfigLoader
             var path = $"environments[{i}]";
             if (seq.Children[i] is not YamlMappingNode map)
                 throw top.Error(seq.Children[i].Start, path, $"must be a mapping (name:, path:, …), got {ConfigSection.Shown(seq.Children[i])}");
-            var e = new ConfigSection(top.File, path, map, "name", "path", "editor", "file", "gate", "approvals", "autoMerge", "promoteFrom");
+            var e = new ConfigSection(top.File, path, map, "name", "path", "editor", "file", "gate", "approvals", "autoMerge", "promoteFrom", "target");
             var name = e.RequiredString("name");
             var previous = result.FindIndex(r => r.Name == name);
             if (previous >= 0)
@@ -203,7 +207,8 @@ public static partial class GitOpsConfigLoader
                 Gate: e.OneOf("gate", "pr", [.. GateKinds]),
                 Approvals: e.WholeNumber("approvals", 0),
                 AutoMerge: e.Boolean("autoMerge", false),
-                PromoteFrom: e.OptionalString("promoteFrom")));
+                PromoteFrom: e.OptionalString("promoteFrom"),
+                Target: ReadTarget(e, name, syncKind)));
             nameNodes.Add(e.Node("name")!);
             promoteNodes.Add(e.Node("promoteFrom"));
         }
@@ -229,6 +234,31 @@ public static partial class GitOpsConfigLoader
             }
         }
         return result;
+    }
+
+    /// <summary>
+    /// The environment's cluster object for sync.kind argocd (an Application, default <c>argocd/&lt;env&gt;</c>) or flux
+    /// (a Kustomization or HelmRelease, default <c>Kustomization flux-system/&lt;env&gt;</c>, optionally with a source);
+    /// null for the local sync, which ignores <c>target</c>.
+    /// </summary>
+    private static SyncTarget? ReadTarget(ConfigSection e, string environment, string syncKind)
+    {
+        var t = e.Section("target", "kind", "name", "namespace", "source");
+        if (syncKind == "local") return null;
+        var argo = syncKind == "argocd";
+        var kind = argo
+            ? t?.OneOf("kind", "Application", "Application") ?? "Application"
+            : t?.OneOf("kind", "Kustomization", "Kustomization", "HelmRelease") ?? "Kustomization";
+        var ns = t?.String("namespace", argo ? "argocd" : "flux-system") ?? (argo ? "argocd" : "flux-system");
+        var name = t?.String("name", environment) ?? environment;
+        SyncSource? source = null;
+        if (t?.Section("source", "kind", "name", "namespace") is { } s)
+        {
+            if (argo)
+                throw s.Error(s.Start, s.Path, "a source applies to Flux targets only (Argo CD reads the Application's own source)");
+            source = new SyncSource(s.OneOf("kind", "GitRepository", "GitRepository", "OCIRepository"), s.String("namespace", ns), s.RequiredString("name"));
+        }
+        return new SyncTarget(kind, ns, name, source);
     }
 
     [GeneratedRegex(@"^\(Line: \d+, Col: \d+, Idx: \d+\) - \(Line: \d+, Col: \d+, Idx: \d+\): ")]

@@ -2,6 +2,7 @@ using GitOps.Pipelines.Builders;
 using GitOps.Pipelines.Configuration;
 using GitOps.Pipelines.Forges;
 using GitOps.Pipelines.Git;
+using GitOps.Pipelines.Kubernetes;
 using GitOps.Pipelines.Registries;
 using GitOps.Pipelines.Sync;
 
@@ -18,6 +19,53 @@ public static class DeployerFactory
     public static LocalSync LocalSync(GitOpsConfig config) =>
         new(new LocalSyncOptions(RuntimeUrl(config), config.Resolve(config.StateDir),
             [.. config.Environments.Select(e => new LocalSyncEnvironment(e.Name, e.Path))]));
+
+    /// <summary>
+    /// The Kubernetes client for <c>sync.kubeconfig</c> and <c>sync.context</c> (a relative path resolves against the
+    /// config's folder, <c>~/</c> against the home folder); without them, the lookup order of
+    /// <see cref="KubernetesClientConfiguration.Load(string?, string?)"/>.
+    /// </summary>
+    public static KubernetesClient KubernetesClient(GitOpsConfig config)
+    {
+        var path = config.Sync.Kubeconfig switch
+        {
+            null or "" => null,
+            var p when p.StartsWith("~/", StringComparison.Ordinal) =>
+                Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), p[2..]),
+            var p => config.Resolve(p),
+        };
+        return new KubernetesClient(KubernetesClientConfiguration.Load(path, config.Sync.Context));
+    }
+
+    /// <summary>
+    /// The Argo CD or Flux sync for <c>sync.kind</c> argocd|flux, with each environment's <c>target</c>. It uses
+    /// <paramref name="client"/> when given (the caller keeps it), else makes one from the config and disposes it.
+    /// </summary>
+    public static IClusterSync ClusterSync(GitOpsConfig config, KubernetesClient? client = null)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        if (config.Sync.Kind is not ("argocd" or "flux"))
+            throw new GitOpsException($"{config.SourceFile}: sync.kind '{config.Sync.Kind}' does not sync through the Kubernetes API", ExitCode.InvalidInput);
+        var targets = config.Environments.Select(e => (e.Name, Target: e.Target
+            ?? throw new GitOpsException($"{config.SourceFile}: environment '{e.Name}' has no sync target", ExitCode.InvalidInput))).ToList();
+        var owned = client is null;
+        client ??= KubernetesClient(config);
+        if (config.Sync.Kind == "argocd")
+        {
+            return new ArgoCdSync(client, new ArgoCdSyncOptions(targets.ToDictionary(t => t.Name, t => new ArgoCdApplicationRef(t.Target.Namespace, t.Target.Name)))
+            {
+                Refresh = config.Sync.Refresh,
+                SyncOperation = config.Sync.SyncOperation,
+            }, owned);
+        }
+        return new FluxSync(client, new FluxSyncOptions(targets.ToDictionary(t => t.Name, t => new FluxTarget(
+            new FluxObjectRef(t.Target.Kind, t.Target.Namespace, t.Target.Name),
+            t.Target.Source is { } s ? new FluxObjectRef(s.Kind, s.Namespace, s.Name) : null))), owned);
+    }
+
+    /// <summary>What verifies deployments for <c>sync.kind</c>: the local sync's record, or the Argo CD/Flux status.</summary>
+    public static IDeploymentObserver Observer(GitOpsConfig config) =>
+        config.Sync.Kind == "local" ? LocalSync(config) : ClusterSync(config);
 
     /// <summary>The local forge over the runtime repo, with its own merge clone.</summary>
     public static LocalForge LocalForge(GitOpsConfig config)
@@ -39,8 +87,6 @@ public static class DeployerFactory
     public static Deployer Create(GitOpsConfig config, IWebhookEndpoint webhooks, TextWriter log)
     {
         var state = config.Resolve(config.StateDir);
-        if (config.Sync.Kind != "local")
-            throw new GitOpsException($"{config.SourceFile}: sync.kind '{config.Sync.Kind}' needs the Kubernetes client (issue 5); only 'local' runs here yet", ExitCode.InvalidInput);
         IImageBuilder builder = config.Image.Builder switch
         {
             "builtin" or "auto" => new BuiltinImageBuilder(),
@@ -51,6 +97,6 @@ public static class DeployerFactory
         var runtime = new RuntimeRepo(RuntimeUrl(config), r.Branch, Path.Combine(state, "work", "runtime"), r.AuthorName, r.AuthorEmail);
         // A hosted forge delivers its own merge webhooks; only the local forge has an outbox to drain.
         var forge = Forge(config);
-        return new Deployer(config, builder, registry, runtime, forge, (forge as LocalForge)?.Outbox, LocalSync(config), webhooks, log);
+        return new Deployer(config, builder, registry, runtime, forge, (forge as LocalForge)?.Outbox, Observer(config), webhooks, log);
     }
 }

@@ -23,24 +23,60 @@ public static class DeploymentObserverExtensions
             while (true)
             {
                 last = await observer.GetAsync(environment, deadline.Token);
-                if (last is not null && IsRevision(last.Revision, revision))
-                {
-                    if (last.Health == "Healthy") return last;
-                    if (last.Health == "Degraded")
-                        throw new GitOpsException(
-                            $"{environment} is Degraded at {revision}: {last.Message}", ExitCode.NotVerified);
-                }
+                if (Reached(last, environment, revision)) return last!;
                 await Task.Delay(delay, deadline.Token);
             }
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            var saw = last is null
-                ? "it was never synced"
-                : $"it last reported revision {last.Revision}, {last.Health}{(last.Message is null ? "" : $" ({last.Message})")}, synced at {last.SyncedAt:O}";
-            throw new GitOpsException(
-                $"{environment} did not reach revision {revision} within {timeout.TotalSeconds:0.#}s: {saw}", ExitCode.NotVerified);
+            throw TimedOut(environment, revision, timeout, last);
         }
+    }
+
+    /// <summary>
+    /// Like <see cref="WaitForRevisionAsync"/>, but follows the environment's watch: it answers as soon as the
+    /// change arrives instead of at the next poll, and sends no request while nothing changes.
+    /// </summary>
+    public static async Task<DeploymentStatus> WatchForRevisionAsync(this IWatchingDeploymentObserver observer, string environment,
+        string revision, TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(observer);
+        ArgumentException.ThrowIfNullOrWhiteSpace(revision);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(timeout);
+        DeploymentStatus? last = null;
+        try
+        {
+            await foreach (var status in observer.WatchAsync(environment, deadline.Token).WithCancellation(deadline.Token))
+            {
+                last = status;
+                if (Reached(last, environment, revision)) return last!;
+            }
+            throw new GitOpsException($"the watch of {environment} ended before it reached revision {revision}", ExitCode.NotVerified);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw TimedOut(environment, revision, timeout, last);
+        }
+    }
+
+    /// <summary>True when Healthy at the revision; throws when Degraded at it.</summary>
+    private static bool Reached(DeploymentStatus? status, string environment, string revision)
+    {
+        if (status is null || !IsRevision(status.Revision, revision)) return false;
+        if (status.Health == "Healthy") return true;
+        if (status.Health == "Degraded")
+            throw new GitOpsException($"{environment} is Degraded at {revision}: {status.Message}", ExitCode.NotVerified);
+        return false;
+    }
+
+    private static GitOpsException TimedOut(string environment, string revision, TimeSpan timeout, DeploymentStatus? last)
+    {
+        var saw = last is null
+            ? "it was never synced"
+            : $"it last reported revision {last.Revision}, {last.Health}{(last.Message is null ? "" : $" ({last.Message})")}, synced at {last.SyncedAt:O}";
+        return new GitOpsException(
+            $"{environment} did not reach revision {revision} within {timeout.TotalSeconds:0.#}s: {saw}", ExitCode.NotVerified);
     }
 
     private static bool IsRevision(string reported, string wanted) =>

@@ -177,7 +177,8 @@ public sealed class GitOpsConfigLoaderTests
             Assert.Equal(["latest", "*-rc*"], c.Image.Tags.IgnoreTags);
             Assert.Equal("acme", c.Image.Labels["org.opencontainers.image.vendor"]);
             Assert.Equal(new RuntimeRepoConfig("https://github.com/acme/runtime.git", "deploy", "github", "seed", "bot", "bot@acme.test"), c.Runtime);
-            Assert.Equal(new EnvironmentConfig("qa", "envs/qa", "helm", "values-qa.yaml", "direct", 2, true, null), c.Environments[0]);
+            Assert.Equal(new EnvironmentConfig("qa", "envs/qa", "helm", "values-qa.yaml", "direct", 2, true, null,
+                new SyncTarget("Application", "argocd", "qa")), c.Environments[0]);
             Assert.Equal("qa", c.Environments[1].PromoteFrom);
             Assert.Equal(new SyncConfig("argocd", TimeSpan.FromMinutes(90)), c.Sync);
             Assert.Equal(new WebhookConfig("https://hooks.acme.test/github", "HOOK_SECRET", "s3cret"), c.Webhook);
