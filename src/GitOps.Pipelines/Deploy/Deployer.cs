@@ -247,8 +247,11 @@ public sealed class Deployer
                     ExitCode.NotVerified);
             await Task.Delay(200, cancellationToken);
         }
-        var image = status.Images.FirstOrDefault(i => i.Digest == record.Digest)
-            ?? throw new GitOpsException($"{env.Name} is at {status.Revision} but runs {string.Join(", ", status.Images.Select(i => $"{i.Name}@{i.Digest}"))}, not {record.Digest}", ExitCode.NotVerified);
+        // The local sync and Argo CD report the images they run; Flux reports none, so its revision is the proof.
+        var image = status.Images.FirstOrDefault(i => i.Digest == record.Digest);
+        if (image is null && status.Images.Any(i => i.Digest is not null))
+            throw new GitOpsException($"{env.Name} is at {status.Revision} but runs {string.Join(", ", status.Images.Select(i => $"{i.Name}@{i.Digest}"))}, not {record.Digest}", ExitCode.NotVerified);
+        image ??= new DeployedImage(_config.Image.Name, record.Tag, record.Digest);
         Update(s => s.WithEnvironment(env.Name, s.Environment(env.Name) with { VerifiedRevision = status.Revision }), "Verify", watch.Elapsed);
         _log.WriteLine($"[verify] {env.Name} runs {image.Name}:{image.Tag}@{image.Digest} at revision {status.Revision} ({status.Health}), PR #{record.PullRequest}");
         return new StageReport("Verify", "verified", env.Name, image.Digest, record.PullRequest, Revision: status.Revision, Seconds: watch.Elapsed.TotalSeconds);
