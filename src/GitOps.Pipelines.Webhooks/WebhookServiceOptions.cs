@@ -4,7 +4,14 @@ namespace GitOps.Pipelines.Webhooks;
 /// <param name="RepositoryUrl">The runtime repo as any git URL (https, ssh, scp-like, with or without <c>.git</c>) or a local path.</param>
 /// <param name="Branch">The branch the merge lands on (<c>main</c> or <c>refs/heads/main</c>).</param>
 /// <param name="Environments">The environments to sync, in order.</param>
-public sealed record WebhookRoute(string RepositoryUrl, string Branch, IReadOnlyList<string> Environments);
+public sealed record WebhookRoute(string RepositoryUrl, string Branch, IReadOnlyList<string> Environments)
+{
+    /// <summary>
+    /// Changed-path globs (<c>*</c>, <c>**</c>, <c>?</c>, relative to the repository root); a push syncs the route only
+    /// when one of its changed files matches. Null or empty: every push matches. Merges always match.
+    /// </summary>
+    public IReadOnlyList<string>? Paths { get; init; }
+}
 
 /// <summary>The webhook service's settings: the GitHub secret, the routes, and the body cap.</summary>
 public sealed record WebhookServiceOptions
