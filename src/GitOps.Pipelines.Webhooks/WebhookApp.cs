@@ -1,6 +1,8 @@
 using GitOps.Pipelines.Sync;
 using GitOps.Pipelines.Webhooks.GitHub;
+using GitOps.Pipelines.Webhooks.GitLab;
 using GitOps.Pipelines.Webhooks.Health;
+using GitOps.Pipelines.Webhooks.Operability;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -26,8 +28,11 @@ public static class WebhookApp
 
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseRateLimiter();
         app.MapHealth();
+        app.MapOperability();
         app.MapGitHubWebhooks();
+        app.MapGitLabWebhooks();
         return app;
     }
 }

@@ -13,17 +13,53 @@ public sealed record WebhookRoute(string RepositoryUrl, string Branch, IReadOnly
     public IReadOnlyList<string>? Paths { get; init; }
 }
 
-/// <summary>The webhook service's settings: the GitHub secret, the routes, and the body cap.</summary>
+/// <summary>The webhook service's settings: secrets, routes, limits, and where the journal lives.</summary>
 public sealed record WebhookServiceOptions
 {
     /// <summary>The environment variable <see cref="FromEnvironment"/> reads the GitHub secret from.</summary>
     public const string GitHubSecretVariable = "GITOPS_WEBHOOK_GITHUB_SECRET";
+
+    /// <summary>The environment variable <see cref="FromEnvironment"/> reads the GitLab token from.</summary>
+    public const string GitLabTokenVariable = "GITOPS_WEBHOOK_GITLAB_TOKEN";
+
+    /// <summary>The environment variable <see cref="FromEnvironment"/> reads the registry secret from.</summary>
+    public const string RegistrySecretVariable = "GITOPS_WEBHOOK_REGISTRY_SECRET";
 
     /// <summary>The default body cap: GitHub caps payloads at 25 MB.</summary>
     public const long DefaultMaxBodyBytes = 25L * 1024 * 1024;
 
     /// <summary>The HMAC secret GitHub signs deliveries with; required, unsigned deliveries are never accepted.</summary>
     public string? GitHubSecret { get; init; }
+
+    /// <summary>The GitLab webhook's secret token (<c>X-Gitlab-Token</c>); without it <c>/hooks/gitlab</c> refuses every delivery.</summary>
+    public string? GitLabToken { get; init; }
+
+    /// <summary>
+    /// The registry webhooks' secret: the <c>Authorization</c> header (distribution, ACR, Harbor), <c>?secret=</c> (Docker Hub),
+    /// the HMAC key (generic). Without it the generic receiver refuses everything and the others accept unauthenticated pushes.
+    /// </summary>
+    public string? RegistrySecret { get; init; }
+
+    /// <summary>
+    /// The folder for the service's state; the journal lives in <c>journal/</c> under it. Null: a fresh temporary folder
+    /// per process (accepted events then survive a crash of the processing, not of the machine).
+    /// </summary>
+    public string? StateDirectory { get; init; }
+
+    /// <summary>Bursts for one environment within this window become one trigger at the newest revision.</summary>
+    public TimeSpan DebounceWindow { get; init; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>Up to this much random delay is added to each debounced trigger, so replicas and targets do not stampede.</summary>
+    public TimeSpan DebounceJitter { get; init; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>Deliveries each source (per client address) may make per <see cref="RateLimitWindow"/>; more are answered 429.</summary>
+    public int RateLimitPermits { get; init; } = 10_000;
+
+    /// <summary>The rate limit's fixed window.</summary>
+    public TimeSpan RateLimitWindow { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How many recent deliveries the status page shows.</summary>
+    public int RecentDeliveries { get; init; } = 100;
 
     /// <summary>Which merges sync which environments.</summary>
     public IReadOnlyList<WebhookRoute> Routes { get; init; } = [];
@@ -34,10 +70,12 @@ public sealed record WebhookServiceOptions
     /// <summary>How many delivery ids are remembered to drop replays (oldest forgotten first).</summary>
     public int RememberedDeliveries { get; init; } = 10_000;
 
-    /// <summary>Options with the GitHub secret from <see cref="GitHubSecretVariable"/> and the given routes.</summary>
+    /// <summary>Options with the secrets from <see cref="GitHubSecretVariable"/>, <see cref="GitLabTokenVariable"/> and <see cref="RegistrySecretVariable"/>, and the given routes.</summary>
     public static WebhookServiceOptions FromEnvironment(IReadOnlyList<WebhookRoute>? routes = null) => new()
     {
         GitHubSecret = Environment.GetEnvironmentVariable(GitHubSecretVariable),
+        GitLabToken = Environment.GetEnvironmentVariable(GitLabTokenVariable),
+        RegistrySecret = Environment.GetEnvironmentVariable(RegistrySecretVariable),
         Routes = routes ?? [],
     };
 
@@ -52,6 +90,10 @@ public sealed record WebhookServiceOptions
             throw new GitOpsException($"the webhook body cap must be positive (got {MaxBodyBytes})", ExitCode.InvalidInput);
         if (RememberedDeliveries <= 0)
             throw new GitOpsException($"the webhook must remember at least one delivery (got {RememberedDeliveries})", ExitCode.InvalidInput);
+        if (RateLimitPermits <= 0 || RateLimitWindow <= TimeSpan.Zero)
+            throw new GitOpsException($"the webhook rate limit must be positive (got {RateLimitPermits} per {RateLimitWindow})", ExitCode.InvalidInput);
+        if (DebounceWindow < TimeSpan.Zero || DebounceJitter < TimeSpan.Zero)
+            throw new GitOpsException("the webhook debounce window and jitter cannot be negative", ExitCode.InvalidInput);
         for (var i = 0; i < Routes.Count; i++)
         {
             var r = Routes[i];

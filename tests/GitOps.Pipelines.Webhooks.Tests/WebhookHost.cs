@@ -6,6 +6,7 @@ using System.Text.Json.Nodes;
 using GitOps.Pipelines.Sync;
 using GitOps.Pipelines.TestKit;
 using GitOps.Pipelines.Webhooks.GitHub;
+using GitOps.Pipelines.Webhooks.Processing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -28,12 +29,15 @@ public sealed class WebhookHost : IAsyncDisposable
     public HttpClient Client { get; }
     public RecordedLogs Logs { get; }
 
-    public static async Task<WebhookHost> StartAsync(WebhookServiceOptions options, ISyncTrigger? trigger)
+    public static async Task<WebhookHost> StartAsync(WebhookServiceOptions options, ISyncTrigger? trigger,
+        IImagePushHandler? images = null, IDeploymentObserver? observer = null)
     {
         var logs = new RecordedLogs();
         var app = WebhookApp.Create([], options, services =>
         {
             if (trigger is not null) services.AddSingleton(trigger);
+            if (images is not null) services.AddSingleton(images);
+            if (observer is not null) services.AddSingleton(observer);
             services.AddSingleton<ILoggerProvider>(logs);
         });
         app.Urls.Add("http://127.0.0.1:0");
@@ -55,6 +59,52 @@ public sealed class WebhookHost : IAsyncDisposable
         return Client.SendAsync(request);
     }
 
+    /// <summary>Sends a GitLab delivery; <paramref name="token"/> null sends no X-Gitlab-Token.</summary>
+    public Task<HttpResponseMessage> DeliverGitLabAsync(string @event, byte[] body, string? token = GitLabToken, string? uuid = null,
+        string? idempotencyKey = null, string contentType = "application/json")
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, "/hooks/gitlab") { Content = new ByteArrayContent(body) };
+        request.Content.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType);
+        if (@event.Length > 0) request.Headers.Add("X-Gitlab-Event", @event);
+        request.Headers.Add("X-Gitlab-Event-UUID", uuid ?? Guid.NewGuid().ToString());
+        if (idempotencyKey is not null) request.Headers.Add("Idempotency-Key", idempotencyKey);
+        if (token is not null) request.Headers.Add("X-Gitlab-Token", token);
+        request.Headers.UserAgent.ParseAdd("GitLab/17.4.0");
+        return Client.SendAsync(request);
+    }
+
+    public const string GitLabToken = "gitlab-token-for-tests";
+
+    /// <summary>Polls until <paramref name="condition"/> holds, or fails after <paramref name="timeout"/>.</summary>
+    public static async Task WaitUntilAsync(Func<bool> condition, TimeSpan? timeout = null, string? what = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(10));
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline) Assert.Fail($"timed out waiting for {what ?? "the condition"}");
+            await Task.Delay(20);
+        }
+    }
+
+    /// <summary>Polls an asynchronous condition.</summary>
+    public static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan? timeout = null, string? what = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(10));
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline) Assert.Fail($"timed out waiting for {what ?? "the condition"}");
+            await Task.Delay(20);
+        }
+    }
+
+    /// <summary>Stops the app without waiting for anything in flight to finish (a crash as far as the journal can tell).</summary>
+    public async Task AbandonAsync()
+    {
+        Client.Dispose();
+        await App.StopAsync(new CancellationToken(canceled: true));
+        await App.DisposeAsync();
+    }
+
     public async ValueTask DisposeAsync()
     {
         Client.Dispose();
@@ -67,6 +117,18 @@ public sealed class WebhookHost : IAsyncDisposable
 public static class Payloads
 {
     public static byte[] Fixture(string name) => File.ReadAllBytes(Paths.Fixture(Path.Combine("github", name)));
+
+    public static byte[] GitLab(string name) => File.ReadAllBytes(Paths.Fixture(Path.Combine("gitlab", name)));
+
+    public static byte[] Registry(string name) => File.ReadAllBytes(Paths.Fixture(Path.Combine("registry", name)));
+
+    /// <summary>A fixture edited as parsed JSON.</summary>
+    public static byte[] Edit(byte[] json, Action<JsonNode> edit)
+    {
+        var node = JsonNode.Parse(json)!;
+        edit(node);
+        return Encoding.UTF8.GetBytes(node.ToJsonString());
+    }
 
     /// <summary>pull_request.closed.json turned into a merge: merged true, a merge commit, optionally another repo URL.</summary>
     public static byte[] Merged(string mergeSha, string? repositoryUrl = null, string? baseRef = null)
@@ -95,6 +157,34 @@ public sealed class RecordingTrigger : ISyncTrigger
     {
         if (Failing.Contains(request.Environment))
             throw new GitOpsException($"environment '{request.Environment}': kubectl kustomize failed: boom");
+        Requests.Enqueue(request);
+        return Task.CompletedTask;
+    }
+}
+
+/// <summary>An <see cref="IImagePushHandler"/> that records pushes.</summary>
+public sealed class RecordingImageHandler : IImagePushHandler
+{
+    public ConcurrentQueue<ImagePushed> Pushes { get; } = new();
+
+    public Task HandleAsync(ImagePushed push, CancellationToken cancellationToken)
+    {
+        Pushes.Enqueue(push);
+        return Task.CompletedTask;
+    }
+}
+
+/// <summary>A trigger that records requests after an optional delay, and throws while <see cref="Broken"/> is set.</summary>
+public sealed class SlowTrigger : ISyncTrigger
+{
+    public ConcurrentQueue<SyncRequest> Requests { get; } = new();
+    public volatile bool Broken;
+    public int Attempts;
+
+    public Task TriggerAsync(SyncRequest request, CancellationToken cancellationToken = default)
+    {
+        Interlocked.Increment(ref Attempts);
+        if (Broken) throw new GitOpsException("the Kubernetes API is down: connection refused");
         Requests.Enqueue(request);
         return Task.CompletedTask;
     }

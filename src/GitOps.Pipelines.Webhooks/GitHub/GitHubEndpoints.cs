@@ -1,6 +1,8 @@
 using System.Text;
 using System.Text.Json;
 using GitOps.Pipelines.Sync;
+using GitOps.Pipelines.Webhooks.Operability;
+using GitOps.Pipelines.Webhooks.Processing;
 using GitOps.Pipelines.Webhooks.Routing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -18,8 +20,10 @@ namespace GitOps.Pipelines.Webhooks.GitHub;
 
 /// <summary>
 /// The GitHub receiver, <c>POST /hooks/github</c>: checks the signature, then turns a merged pull request into
-/// one sync per environment its route names. Checks run in this order: content type (415), size (413),
-/// signature (401), event and payload (400), then routing, dedupe and sync.
+/// one sync per environment its route names (journaled, then synced before the answer: 200 or 502), and a push into
+/// syncs of the routes whose branch it moved (journaled, answered 202, synced by the background processor).
+/// Checks run in this order: content type (415), size (413), signature (401), event and payload (400), then routing,
+/// dedupe and sync.
 /// </summary>
 public static partial class GitHubEndpoints
 {
@@ -27,15 +31,17 @@ public static partial class GitHubEndpoints
     public static RouteGroupBuilder MapGitHubWebhooks(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/hooks/github").WithTags("GitHub");
-        group.MapPost("/", ReceiveAsync).DisableAntiforgery();
+        group.MapPost("/", ReceiveAsync).DisableAntiforgery().RecordDeliveries("github").RequireRateLimiting(WebhookRateLimits.Policy);
         return group;
     }
 
-    internal static async Task<Results<Ok<SyncedReply>, Ok<PongReply>, Accepted<IgnoredReply>, ProblemHttpResult>> ReceiveAsync(
+    internal static async Task<Results<Ok<SyncedReply>, Ok<PongReply>, Accepted<IgnoredReply>, Accepted<QueuedReply>, ProblemHttpResult>> ReceiveAsync(
         HttpContext context,
         [FromServices] WebhookServiceOptions options,
         [FromServices] SyncRoutes routes,
         [FromServices] DeliveryLog deliveries,
+        [FromServices] EventJournal journal,
+        [FromServices] WebhookMetrics metrics,
         [FromServices] IHostApplicationLifetime lifetime,
         [FromServices] ILoggerFactory loggers)
     {
@@ -43,6 +49,9 @@ public static partial class GitHubEndpoints
         var request = context.Request;
         var eventName = request.Headers["X-GitHub-Event"].ToString();
         var delivery = request.Headers["X-GitHub-Delivery"].ToString() is { Length: > 0 } d ? d : null;
+        var record = WebhookDelivery.Of(context);
+        record.Event = eventName;
+        record.Delivery = delivery;
 
         var form = false;
         if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var mediaType))
@@ -54,12 +63,11 @@ public static partial class GitHubEndpoints
             return Problem(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type",
                 $"{mediaType.MediaType} is not accepted; send application/json (or application/x-www-form-urlencoded with a payload field)");
 
-        var body = await ReadCappedAsync(context, options.MaxBodyBytes);
+        var body = await WebhookRequests.ReadCappedAsync(context, options.MaxBodyBytes);
         if (body is null)
         {
             LogTooLarge(log, delivery, options.MaxBodyBytes);
-            return Problem(StatusCodes.Status413PayloadTooLarge, "Payload too large",
-                $"the body is over the {options.MaxBodyBytes}-byte limit");
+            return WebhookRequests.TooLarge(options.MaxBodyBytes);
         }
 
         // The signature covers the raw bytes as sent, before any decoding.
@@ -80,11 +88,13 @@ public static partial class GitHubEndpoints
         switch (eventName)
         {
             case "ping":
+                record.Result = "pong";
                 return TypedResults.Ok(new PongReply("pong"));
             case "pull_request":
+            case "push":
                 break;
             default:
-                return Ignored(log, eventName, delivery, $"event '{eventName}' does not deploy");
+                return Ignored(log, record, $"event '{eventName}' does not deploy");
         }
 
         string json;
@@ -100,6 +110,9 @@ public static partial class GitHubEndpoints
             json = Encoding.UTF8.GetString(body);
         }
 
+        if (eventName == "push")
+            return Push(context, json, routes, deliveries, log, record);
+
         PullRequestEvent? pr;
         try
         {
@@ -111,11 +124,12 @@ public static partial class GitHubEndpoints
         }
         if (pr?.PullRequest is null || pr.Repository is null)
             return Problem(StatusCodes.Status400BadRequest, "Malformed payload", "a pull_request delivery needs pull_request and repository objects");
+        record.Repository = pr.Repository.CloneUrl ?? pr.Repository.HtmlUrl;
 
         if (pr.Action != "closed")
-            return Ignored(log, eventName, delivery, $"pull_request action '{pr.Action}' does not deploy");
+            return Ignored(log, record, $"pull_request action '{pr.Action}' does not deploy");
         if (pr.PullRequest.Merged != true)
-            return Ignored(log, eventName, delivery, $"pull request #{pr.PullRequest.Number} was closed without merging");
+            return Ignored(log, record, $"pull request #{pr.PullRequest.Number} was closed without merging");
 
         var repositoryUrl = pr.Repository.CloneUrl ?? pr.Repository.HtmlUrl;
         if (string.IsNullOrWhiteSpace(repositoryUrl) || string.IsNullOrWhiteSpace(pr.PullRequest.Base?.Ref)
@@ -127,10 +141,17 @@ public static partial class GitHubEndpoints
 
         var environments = routes.EnvironmentsFor([pr.Repository.CloneUrl ?? "", pr.Repository.HtmlUrl ?? "", pr.Repository.SshUrl ?? ""], merge.Branch);
         if (environments.Count == 0)
-            return Ignored(log, eventName, delivery, $"no route for {merge.RepositoryUrl} branch {merge.Branch}");
+            return Ignored(log, record, $"no route for {merge.RepositoryUrl} branch {merge.Branch}");
 
-        if (delivery is not null && !deliveries.TryBegin(delivery))
-            return Ignored(log, eventName, delivery, $"delivery {delivery} was already handled");
+        var dedupeKey = delivery is null ? null : "github:" + delivery;
+        if (dedupeKey is not null && !deliveries.TryBegin(dedupeKey))
+            return Ignored(log, record, $"delivery {delivery} was already handled", "duplicate");
+
+        // Journaled before anything happens: if the process dies mid-sync, the next start replays it.
+        var entry = JournalEntry.Create("github", eventName, delivery, merge.RepositoryUrl,
+            [.. environments.Select(e => new SyncRequest(e, merge.Revision, merge.RepositoryUrl))]);
+        journal.Append(entry);
+        record.EntryId = entry.Id;
 
         var trigger = context.RequestServices.GetRequiredService<ISyncTrigger>();
         var synced = new List<string>();
@@ -141,6 +162,7 @@ public static partial class GitHubEndpoints
             try
             {
                 await trigger.TriggerAsync(new SyncRequest(environment, merge.Revision, merge.RepositoryUrl), lifetime.ApplicationStopping);
+                metrics.TriggerLatency(DateTimeOffset.UtcNow - entry.ReceivedAt);
                 synced.Add(environment);
                 LogSynced(log, delivery, environment, merge.Revision, merge.PullRequest);
             }
@@ -150,10 +172,13 @@ public static partial class GitHubEndpoints
                 LogSyncFailed(log, e, delivery, environment, merge.Revision);
             }
         }
+        // Answered either way: a 502 asks GitHub to redeliver, so the journal need not keep it.
+        journal.Complete(entry.Id);
 
         if (failures.Count > 0)
         {
-            if (delivery is not null) deliveries.Forget(delivery); // a redelivery may try again
+            if (dedupeKey is not null) deliveries.Forget(dedupeKey); // a redelivery may try again
+            record.Detail = string.Join("; ", failures);
             var problem = TypedResults.Problem(
                 statusCode: StatusCodes.Status502BadGateway,
                 title: "Sync failed",
@@ -161,35 +186,57 @@ public static partial class GitHubEndpoints
                 extensions: new Dictionary<string, object?> { ["synced"] = synced.ToArray(), ["revision"] = merge.Revision });
             return problem;
         }
+        record.Result = "synced";
         return TypedResults.Ok(new SyncedReply(delivery, merge.RepositoryUrl, merge.Branch, merge.Revision, merge.PullRequest, synced));
     }
 
-    /// <summary>Reads the whole body, or returns null as soon as it passes <paramref name="cap"/> bytes.</summary>
-    private static async Task<byte[]?> ReadCappedAsync(HttpContext context, long cap)
+    /// <summary>A push: the routes whose branch (or tag) it moved, filtered by changed paths, synced at <c>after</c> via the journal.</summary>
+    private static Results<Ok<SyncedReply>, Ok<PongReply>, Accepted<IgnoredReply>, Accepted<QueuedReply>, ProblemHttpResult> Push(
+        HttpContext context, string json, SyncRoutes routes, DeliveryLog deliveries, ILogger log, WebhookDelivery record)
     {
-        if (context.Request.ContentLength > cap) return null;
-        // This endpoint enforces its own cap, which may be above the server's default.
-        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
-            limit.MaxRequestBodySize = null;
-        using var buffer = new MemoryStream();
-        var chunk = new byte[81920];
-        int read;
-        while ((read = await context.Request.Body.ReadAsync(chunk, context.RequestAborted)) > 0)
+        PushEvent? push;
+        try
         {
-            if (buffer.Length + read > cap) return null;
-            buffer.Write(chunk, 0, read);
+            push = JsonSerializer.Deserialize(json, GitHubJsonContext.Default.PushEvent);
         }
-        return buffer.ToArray();
+        catch (JsonException e)
+        {
+            return Problem(StatusCodes.Status400BadRequest, "Malformed payload", $"the body is not valid push JSON: {e.Message}");
+        }
+        if (push?.Repository is null || string.IsNullOrWhiteSpace(push.Ref) || string.IsNullOrWhiteSpace(push.After))
+            return Problem(StatusCodes.Status400BadRequest, "Malformed payload", "a push delivery needs ref, after and repository");
+        var repositoryUrl = push.Repository.CloneUrl ?? push.Repository.HtmlUrl ?? "";
+        record.Repository = repositoryUrl;
+        if (push.Deleted == true || push.After.All(c => c == '0'))
+            return Ignored(log, record, $"{push.Ref} was deleted");
+
+        var changed = push.Commits is { Count: > 0 } commits
+            ? commits.SelectMany(c => (c.Added ?? []).Concat(c.Modified ?? []).Concat(c.Removed ?? [])).ToHashSet(StringComparer.Ordinal)
+            : null;
+        var touchedHead = push.Repository.DefaultBranch is { Length: > 0 } head && push.Ref == "refs/heads/" + head;
+        var environments = routes.EnvironmentsFor(
+            [push.Repository.CloneUrl ?? "", push.Repository.HtmlUrl ?? "", push.Repository.SshUrl ?? ""], push.Ref, changed, touchedHead);
+        LogPush(log, record.Delivery, repositoryUrl, RevisionMatch.Short(push.Ref), touchedHead ? "true" : "false");
+        if (environments.Count == 0)
+            return Ignored(log, record, $"no route for {repositoryUrl} {RevisionMatch.Short(push.Ref)}{(changed is null ? "" : " and its changed paths")}");
+        if (record.Delivery is not null && !deliveries.TryBegin("github:" + record.Delivery))
+            return Ignored(log, record, $"delivery {record.Delivery} was already handled", "duplicate");
+
+        var entry = JournalEntry.Create("github", record.Event, record.Delivery, repositoryUrl,
+            [.. environments.Select(e => new SyncRequest(e, push.After, repositoryUrl))]);
+        return WebhookRequests.Queue(context, record, entry);
     }
 
-    private static ProblemHttpResult Problem(int status, string title, string detail) =>
-        TypedResults.Problem(statusCode: status, title: title, detail: detail);
+    private static ProblemHttpResult Problem(int status, string title, string detail) => WebhookRequests.Problem(status, title, detail);
 
-    private static Accepted<IgnoredReply> Ignored(ILogger log, string eventName, string? delivery, string reason)
+    private static Accepted<IgnoredReply> Ignored(ILogger log, WebhookDelivery record, string reason, string result = "ignored")
     {
-        LogIgnored(log, delivery, eventName, reason);
-        return TypedResults.Accepted((string?)null, new IgnoredReply(eventName, delivery, reason));
+        LogIgnored(log, record.Delivery, record.Event, reason);
+        return WebhookRequests.Ignored(record, reason, result);
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "GitHub delivery {Delivery}: push to {Repository}, revision: {Revision}, touchedHead: {TouchedHead}")]
+    private static partial void LogPush(ILogger log, string? delivery, string repository, string revision, string touchedHead);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "GitHub delivery {Delivery}: event {Event}, {Bytes} bytes, signature ok")]
     private static partial void LogReceived(ILogger log, string? delivery, string @event, int bytes);

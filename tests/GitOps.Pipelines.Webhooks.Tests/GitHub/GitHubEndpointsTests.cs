@@ -99,7 +99,7 @@ public sealed class GitHubEndpointsTests : IAsyncLifetime
     }
 
     [Theory]
-    [InlineData("push", "push.json")]
+    [InlineData("release", "push.json")]
     [InlineData("pull_request_review", "pull_request_review.submitted.approved.json")]
     [InlineData("star", "ping.json")]
     public async Task Other_events_are_accepted_and_ignored(string @event, string fixture)
