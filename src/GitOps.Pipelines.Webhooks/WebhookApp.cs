@@ -3,6 +3,7 @@ using GitOps.Pipelines.Webhooks.GitHub;
 using GitOps.Pipelines.Webhooks.GitLab;
 using GitOps.Pipelines.Webhooks.Health;
 using GitOps.Pipelines.Webhooks.Operability;
+using GitOps.Pipelines.Webhooks.Registry;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -33,6 +34,7 @@ public static class WebhookApp
         app.MapOperability();
         app.MapGitHubWebhooks();
         app.MapGitLabWebhooks();
+        app.MapRegistryWebhooks();
         return app;
     }
 }
