@@ -57,7 +57,8 @@ internal static class WebhookRequests
             context.Items[WebhookDelivery.ItemKey] = delivery;
             var started = Stopwatch.GetTimestamp();
             var result = await next(invocation);
-            var status = result is IStatusCodeHttpResult { StatusCode: { } code } ? code : StatusCodes.Status200OK;
+            var answer = result is INestedHttpResult nested ? nested.Result : result; // Results<...> wraps the typed result
+            var status = answer is IStatusCodeHttpResult { StatusCode: { } code } ? code : StatusCodes.Status200OK;
             var outcome = delivery.Result ?? status switch
             {
                 200 => "ok",
