@@ -45,7 +45,7 @@ public static class WebhookEndpoints
 
     internal static WebApplication Build(GitOpsConfig config, string secret, string[] args, bool quiet)
     {
-        var options = WebhookServiceOptions.FromEnvironment(Routes(config)) with { GitHubSecret = secret, StateDirectory = Path.Combine(Path.GetFullPath(config.StateDir), "webhooks") };
+        var options = WebhookServiceOptions.FromEnvironment(Routes(config)) with { GitHubSecret = secret, StateDirectory = Path.Combine(config.Resolve(config.StateDir), "webhooks") };
         return WebhookApp.Create(args, options, services =>
         {
             if (config.Sync.Kind == "local")

@@ -22,6 +22,7 @@ public sealed class EventJournal : IDisposable
     private readonly List<JournalEntry> _replay;
     private readonly FileStream _file;
     private readonly bool _deleteOnDispose;
+    private bool _disposed;
     private readonly string _directory;
 
     /// <summary>Opens (or creates) the journal in <paramref name="directory"/>; one process at a time may use a folder.</summary>
@@ -59,17 +60,21 @@ public sealed class EventJournal : IDisposable
         var line = Accepted + JsonSerializer.Serialize(entry, WebhookJsonContext.Default.JournalEntry) + "\n";
         lock (_lock)
         {
+            ObjectDisposedException.ThrowIf(_disposed, this);
             Write(line);
             _pending[entry.Id] = entry;
         }
     }
 
-    /// <summary>Marks an event processed; it is not replayed again. Completing an unknown id does nothing.</summary>
+    /// <summary>
+    /// Marks an event processed; it is not replayed again. Completing an unknown id, or after dispose (work that
+    /// finished while the service stopped: it is replayed, at least once), does nothing.
+    /// </summary>
     public void Complete(string id)
     {
         lock (_lock)
         {
-            if (!_pending.Remove(id)) return;
+            if (_disposed || !_pending.Remove(id)) return;
             Write(Completed + id + "\n");
         }
     }
@@ -77,7 +82,12 @@ public sealed class EventJournal : IDisposable
     /// <inheritdoc />
     public void Dispose()
     {
-        lock (_lock) _file.Dispose();
+        lock (_lock)
+        {
+            if (_disposed) return;
+            _disposed = true;
+            _file.Dispose();
+        }
         if (_deleteOnDispose)
         {
             try { Directory.Delete(_directory, recursive: true); }
