@@ -63,7 +63,7 @@ public static class WebhookRateLimits
     {
         var path = context.Request.Path.Value ?? "";
         var parts = path.Trim('/').Split('/');
-        return parts.Length >= 3 && parts[1] == "registry" ? "registry/" + parts[2]
+        return parts.Length >= 3 && parts[1] == "registry" ? WebhookRequests.RegistrySource(parts[2])
             : parts.Length >= 2 ? parts[1]
             : path;
     }

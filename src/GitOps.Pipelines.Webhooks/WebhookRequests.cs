@@ -52,7 +52,7 @@ internal static class WebhookRequests
         builder.AddEndpointFilter(async (invocation, next) =>
         {
             var context = invocation.HttpContext;
-            var source = fixedSource ?? "registry/" + (context.Request.RouteValues["kind"]?.ToString() ?? "");
+            var source = fixedSource ?? RegistrySource(context.Request.RouteValues["kind"]?.ToString());
             var delivery = new WebhookDelivery { Source = source };
             context.Items[WebhookDelivery.ItemKey] = delivery;
             var started = Stopwatch.GetTimestamp();
@@ -80,6 +80,13 @@ internal static class WebhookRequests
         });
         return builder;
     }
+
+    /// <summary>
+    /// The source label for a registry kind: unknown kinds share <c>registry/unknown</c>, so a caller cannot grow the
+    /// metrics' label set (or the rate limiter's partitions) without bound.
+    /// </summary>
+    public static string RegistrySource(string? kind) =>
+        kind is not null && Registry.RegistryEndpoints.Kinds.ContainsKey(kind) ? "registry/" + kind : "registry/unknown";
 
     /// <summary>Null when the content type is one of <paramref name="accepted"/>; else the 415 answer.</summary>
     public static ProblemHttpResult? RequireMediaType(HttpRequest request, params string[] accepted)

@@ -232,6 +232,10 @@ public sealed class RegistryEndpointsTests
         var response = await host.Client.PostAsync("/hooks/registry/quay", Json(Encoding.UTF8.GetBytes("{}")));
 
         Assert.Contains("distribution, dockerhub, acr, harbor, generic", (await Replies.ProblemAsync(response, 404)).GetProperty("detail").GetString());
+        // unknown kinds share one metrics label, so callers cannot grow the label set
+        var metrics = await host.Client.GetStringAsync("/metrics");
+        Assert.True(metrics.Contains("gitops_webhook_deliveries_total{source=\"registry/unknown\",result=\"not_found\"} 1", StringComparison.Ordinal), metrics);
+        Assert.DoesNotContain("registry/quay", metrics);
     }
 
     [Fact]
