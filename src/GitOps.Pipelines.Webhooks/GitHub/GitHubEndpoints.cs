@@ -3,6 +3,7 @@ using System.Text.Json;
 using GitOps.Pipelines.Sync;
 using GitOps.Pipelines.Webhooks.Operability;
 using GitOps.Pipelines.Webhooks.Processing;
+using GitOps.Pipelines.Webhooks.Registry;
 using GitOps.Pipelines.Webhooks.Routing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -20,8 +21,9 @@ namespace GitOps.Pipelines.Webhooks.GitHub;
 
 /// <summary>
 /// The GitHub receiver, <c>POST /hooks/github</c>: checks the signature, then turns a merged pull request into
-/// one sync per environment its route names (journaled, then synced before the answer: 200 or 502), and a push into
-/// syncs of the routes whose branch it moved (journaled, answered 202, synced by the background processor).
+/// one sync per environment its route names (journaled, then synced before the answer: 200 or 502), a push into
+/// syncs of the routes whose branch it moved, and a published GHCR container (<c>package</c>, <c>registry_package</c>)
+/// into an <see cref="ImagePushed"/> (both journaled, answered 202, processed by the background processor).
 /// Checks run in this order: content type (415), size (413), signature (401), event and payload (400), then routing,
 /// dedupe and sync.
 /// </summary>
@@ -93,6 +95,9 @@ public static partial class GitHubEndpoints
             case "pull_request":
             case "push":
                 break;
+            case "package":
+            case "registry_package":
+                return Package(context, form ? null : body, deliveries, log, record);
             default:
                 return Ignored(log, record, $"event '{eventName}' does not deploy");
         }
@@ -225,6 +230,22 @@ public static partial class GitHubEndpoints
         var entry = JournalEntry.Create("github", record.Event, record.Delivery, repositoryUrl,
             [.. environments.Select(e => new SyncRequest(e, push.After, repositoryUrl))]);
         return WebhookRequests.Queue(context, record, entry);
+    }
+
+    /// <summary>A GHCR container published: an <see cref="ImagePushed"/> for the <see cref="IImagePushHandler"/>, via the journal.</summary>
+    private static Results<Ok<SyncedReply>, Ok<PongReply>, Accepted<IgnoredReply>, Accepted<QueuedReply>, ProblemHttpResult> Package(
+        HttpContext context, byte[]? body, DeliveryLog deliveries, ILogger log, WebhookDelivery record)
+    {
+        if (body is null)
+            return Problem(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type", "package events are read as application/json");
+        var parsed = RegistryPayloads.Parse("github", body);
+        if (parsed.Error is { } error) return Problem(StatusCodes.Status400BadRequest, "Malformed payload", error);
+        if (parsed.Ignored is { } reason) return Ignored(log, record, reason);
+        var image = parsed.Pushes[0];
+        record.Repository = $"{image.Registry}/{image.Repository}:{image.Tag}";
+        if (record.Delivery is not null && !deliveries.TryBegin("github:" + record.Delivery))
+            return Ignored(log, record, $"delivery {record.Delivery} was already handled", "duplicate");
+        return WebhookRequests.Queue(context, record, JournalEntry.Create("github", record.Event, record.Delivery, record.Repository, images: parsed.Pushes));
     }
 
     private static ProblemHttpResult Problem(int status, string title, string detail) => WebhookRequests.Problem(status, title, detail);

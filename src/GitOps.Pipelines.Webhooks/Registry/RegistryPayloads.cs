@@ -52,6 +52,7 @@ public static class RegistryPayloads
                 "acr" => Acr(root),
                 "harbor" => Harbor(root),
                 "generic" => Generic(root),
+                "github" => GitHubPackage(root),
                 _ => RegistryParse.Fail($"unknown registry kind '{kind}'"),
             };
         }
@@ -119,6 +120,29 @@ public static class RegistryPayloads
             pushes.Add(new ImagePushed(Host(Str(resource, "resource_url")), name, tag, Str(resource, "digest")));
         }
         return pushes.Count == 0 ? RegistryParse.Fail("a Harbor push needs a resource with a tag") : RegistryParse.Push(null, [.. pushes]);
+    }
+
+    /// <summary>
+    /// GitHub's <c>package</c> / <c>registry_package</c> event for GHCR: action <c>published</c>, a container package,
+    /// <c>owner.login/name</c> lower-cased, the tag from <c>container_metadata.tag.name</c> (else the version's name).
+    /// </summary>
+    private static RegistryParse GitHubPackage(JsonElement root)
+    {
+        var package = Obj(root, "package").ValueKind == JsonValueKind.Object ? Obj(root, "package") : Obj(root, "registry_package");
+        var action = Str(root, "action");
+        if (action is null || package.ValueKind != JsonValueKind.Object) return RegistryParse.Fail("a package event needs action and package");
+        if (action != "published") return RegistryParse.Ignore($"package action '{action}' is not an image push");
+        if (!string.Equals(Str(package, "package_type"), "container", StringComparison.OrdinalIgnoreCase))
+            return RegistryParse.Ignore($"package type '{Str(package, "package_type")}' is not a container image");
+        var name = Str(package, "name");
+        var owner = Str(Obj(package, "owner"), "login");
+        if (name is null || owner is null) return RegistryParse.Fail("a container package event needs package.name and package.owner.login");
+        var version = Obj(package, "package_version");
+        var tagObject = Obj(Obj(version, "container_metadata"), "tag");
+        var tag = Str(tagObject, "name") ?? Str(version, "name");
+        if (tag is null) return RegistryParse.Fail("a container package event needs package_version.container_metadata.tag.name or package_version.name");
+        var digest = Str(tagObject, "digest") ?? (Str(version, "version") is { } v && v.StartsWith("sha256:", StringComparison.Ordinal) ? v : null);
+        return RegistryParse.Push(null, new ImagePushed("ghcr.io", (owner + "/" + name).ToLowerInvariant(), tag, digest));
     }
 
     /// <summary>The generic receiver's own format: <c>{"registry"?, "repository", "tag", "digest"?}</c>.</summary>

@@ -121,6 +121,60 @@ public sealed class RegistryEndpointsTests
     private static bool HasResourceUrl(JsonElement c) =>
         c.GetProperty("payload").GetProperty("event_data").GetProperty("resources")[0].TryGetProperty("resource_url", out _);
 
+    public static TheoryData<string> GhcrParseCases()
+    {
+        var data = new TheoryData<string>();
+        foreach (var c in JsonDocument.Parse(File.ReadAllText(Paths.Fixture("image-updater-cases.json"))).RootElement.GetProperty("cases").EnumerateArray()
+                     .Where(c => c.GetProperty("kind").GetString() == "registry_webhook_parse" && c.GetProperty("registry").GetString() == "ghcr"))
+            data.Add(c.GetProperty("name").GetString()!);
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(GhcrParseCases))]
+    public async Task A_GitHub_package_event_parses_like_image_updaters_GHCR_case(string name)
+    {
+        // GHCR pushes arrive on /hooks/github (signed with the GitHub secret, which this service always requires)
+        var c = JsonDocument.Parse(File.ReadAllText(Paths.Fixture("image-updater-cases.json"))).RootElement.GetProperty("cases").EnumerateArray()
+            .Single(c => c.GetProperty("kind").GetString() == "registry_webhook_parse" && c.GetProperty("registry").GetString() == "ghcr"
+                         && c.GetProperty("name").GetString() == name).Clone();
+        var handler = new RecordingImageHandler();
+        await using var host = await WebhookHost.StartAsync(Options(null), null, handler);
+        var body = c.TryGetProperty("payload", out var payload) ? Encoding.UTF8.GetBytes(payload.GetRawText()) : Encoding.UTF8.GetBytes(Get(c, "payload_raw")!);
+
+        var response = await host.DeliverAsync("package", body);
+
+        if (c.GetProperty("expectError").GetBoolean())
+        {
+            Assert.Contains((int)response.StatusCode, new[] { 400, 202 });
+            await Task.Delay(100);
+            Assert.Empty(handler.Pushes);
+            return;
+        }
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        await WebhookHost.WaitUntilAsync(() => !handler.Pushes.IsEmpty, what: "the push handler");
+        var push = Assert.Single(handler.Pushes);
+        Assert.Equal(Get(c, "expectedRepo"), push.Repository);
+        Assert.Equal(Get(c, "expectedTag"), push.Tag);
+        Assert.Equal(Get(c, "expectedRegistryURL_implicit") ?? "ghcr.io", push.Registry);
+    }
+
+    [Fact]
+    public async Task The_GHCR_package_fixture_from_Argo_CD_is_a_push_and_octokits_npm_package_is_ignored()
+    {
+        var handler = new RecordingImageHandler();
+        await using var host = await WebhookHost.StartAsync(Options(null), null, handler);
+
+        var container = await host.DeliverAsync("package", Payloads.Fixture("package.published.ghcr-container.json"));
+        var npm = await host.DeliverAsync("registry_package", Payloads.Fixture("registry_package.published.json"));
+
+        Assert.Equal(HttpStatusCode.Accepted, container.StatusCode);
+        Assert.Contains("is not a container image", (await Replies.JsonAsync(npm)).GetProperty("reason").GetString());
+        await WebhookHost.WaitUntilAsync(() => !handler.Pushes.IsEmpty);
+        var push = Assert.Single(handler.Pushes);
+        Assert.Equal(("ghcr.io", "5.5.9"), (push.Registry, push.Tag));
+    }
+
     [Fact]
     public async Task A_distribution_notification_hands_on_only_manifest_pushes()
     {
