@@ -10,8 +10,8 @@ namespace GitOps.Pipelines.Webhooks.Processing;
 
 /// <summary>
 /// The background worker that processes journaled events at least once: it first replays what the journal held at start,
-/// then takes new entries. Syncs are debounced per environment (a burst becomes one trigger at the newest revision, after
-/// the window plus random jitter); image pushes go to the <see cref="IImagePushHandler"/>. Failures are retried with
+/// then takes new entries. Syncs are debounced per environment: a burst becomes one trigger at the newest revision once
+/// the environment was quiet for the window (at most 8 windows after the burst began), plus random jitter; image pushes go to the <see cref="IImagePushHandler"/>. Failures are retried with
 /// backoff and the entry stays in the journal until every part succeeded, so a crash or a stop loses nothing.
 /// </summary>
 public sealed partial class EventProcessor(
@@ -23,6 +23,9 @@ public sealed partial class EventProcessor(
     ILogger<EventProcessor> log) : BackgroundService
 {
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(30);
+
+    /// <summary>A steady stream of events still triggers at least every this many debounce windows.</summary>
+    private const int MaxWaitWindows = 8;
 
     private readonly Channel<JournalEntry> _queue = Channel.CreateUnbounded<JournalEntry>(new() { SingleReader = true });
     private readonly ConcurrentDictionary<string, int> _remaining = new(StringComparer.Ordinal);
@@ -74,30 +77,47 @@ public sealed partial class EventProcessor(
 
     private void Debounce(JournalEntry entry, SyncRequest sync, CancellationToken stoppingToken)
     {
+        var now = DateTimeOffset.UtcNow;
         lock (_lock)
         {
             if (_pending.TryGetValue(sync.Environment, out var pending))
             {
                 pending.Latest = sync;
                 pending.Waiting.Add(entry);
+                pending.LastAdded = now;
                 return;
             }
-            _pending[sync.Environment] = new PendingSync(sync, [entry]);
+            var jitter = TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * options.DebounceJitter.TotalMilliseconds);
+            _pending[sync.Environment] = new PendingSync(sync, [entry], now, jitter);
         }
-        var delay = options.DebounceWindow + TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * options.DebounceJitter.TotalMilliseconds);
-        _ = Task.Run(() => FireAsync(sync.Environment, delay, stoppingToken), CancellationToken.None);
+        _ = Task.Run(() => FireAsync(sync.Environment, stoppingToken), CancellationToken.None);
     }
 
-    private async Task FireAsync(string environment, TimeSpan delay, CancellationToken stoppingToken)
+    /// <summary>
+    /// Waits until the environment has been quiet for the window (but no longer than <see cref="MaxWaitWindows"/> windows
+    /// after its first event), plus its jitter, then triggers once at the newest revision.
+    /// </summary>
+    private async Task FireAsync(string environment, CancellationToken stoppingToken)
     {
         try
         {
-            if (delay > TimeSpan.Zero) await Task.Delay(delay, stoppingToken);
             PendingSync pending;
-            lock (_lock)
+            while (true)
             {
-                pending = _pending[environment];
-                _pending.Remove(environment);
+                TimeSpan wait;
+                lock (_lock)
+                {
+                    pending = _pending[environment];
+                    var quiet = pending.LastAdded + options.DebounceWindow;
+                    var cap = pending.FirstAdded + options.DebounceWindow * MaxWaitWindows;
+                    wait = (quiet < cap ? quiet : cap) + pending.Jitter - DateTimeOffset.UtcNow;
+                    if (wait <= TimeSpan.Zero)
+                    {
+                        _pending.Remove(environment);
+                        break;
+                    }
+                }
+                await Task.Delay(wait, stoppingToken);
             }
             var request = pending.Latest;
             if (pending.Waiting.Count > 1) LogCoalesced(log, pending.Waiting.Count, environment, request.Revision);
@@ -177,10 +197,13 @@ public sealed partial class EventProcessor(
     private static DeliveryRecord Record(JournalEntry entry) =>
         new(entry.Id, entry.ReceivedAt, entry.Source, entry.Event, entry.Delivery, entry.Repository, "replayed", TimeSpan.Zero, null);
 
-    private sealed class PendingSync(SyncRequest latest, List<JournalEntry> waiting)
+    private sealed class PendingSync(SyncRequest latest, List<JournalEntry> waiting, DateTimeOffset firstAdded, TimeSpan jitter)
     {
         public SyncRequest Latest { get; set; } = latest;
         public List<JournalEntry> Waiting { get; } = waiting;
+        public DateTimeOffset FirstAdded { get; } = firstAdded;
+        public DateTimeOffset LastAdded { get; set; } = firstAdded;
+        public TimeSpan Jitter { get; } = jitter;
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "journal entry {Entry} replayed: {Source} {Event} delivery {Delivery}")]
