@@ -3,7 +3,6 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using GitOps.Pipelines.TestKit;
-using GitOps.Pipelines.Tests.Oci;
 
 namespace GitOps.Pipelines.Tests.Registries;
 
@@ -41,7 +40,10 @@ public sealed class DistributionServer : IDisposable
         var auth = "";
         if (mode == RegistryAuthMode.Htpasswd)
         {
-            var line = ExternalTool.Run("htpasswd", "-Bbn", User, Password).Trim();
+            Assert.True(Run.OnPath("htpasswd"), "htpasswd is not on PATH (Debian: apt-get install apache2-utils)");
+            var htpasswd = Run.Process("htpasswd", ["-Bbn", User, Password]);
+            Assert.True(htpasswd.ExitCode == 0, $"htpasswd failed: {htpasswd}");
+            var line = htpasswd.StdOut.Trim();
             File.WriteAllText(_dir.Combine("htpasswd"), line + "\n");
             auth = $"auth:\n  htpasswd:\n    realm: gitops-test\n    path: {_dir.Combine("htpasswd")}\n";
         }
