@@ -365,4 +365,48 @@ public class DistributionRegistryTests
             Assert.Null(await direct.Client.HeadBlobAsync("broken", layer));
         }
     }
+
+    public class TokenAuth
+    {
+        [Fact]
+        public async Task Pushes_with_bearer_tokens_fetched_once_per_scope()
+        {
+            using var issuer = new TokenIssuer(DistributionServer.User, DistributionServer.Password);
+            using var server = new DistributionServer(RegistryAuthMode.Token, issuer);
+            using var dir = new TempDir();
+            var (source, image) = await BuildAsync(dir);
+            var counter = new CountingHandler[1];
+            using var registry = new DistributionRegistry(server.Host,
+                options: Options(server.DockerConfig(DistributionServer.User, DistributionServer.Password), counter));
+            var target = ImageReference.ParseNormalized($"{server.Host}/tokened");
+
+            await registry.PushAsync(source, image.Digest, target, ["1.0.0"]);
+            var afterFirst = issuer.Requests.Count;
+            await registry.PushAsync(source, image.Digest, target, ["1.0.0", "1.0"]);
+
+            Assert.Equal(image.Digest, await registry.ResolveAsync(target.WithTag("1.0")));
+            // The ping's token (no scope), then one for pull and one for pull,push: cached, never asked again.
+            Assert.Equal(["", "repository:tokened:pull", "repository:tokened:pull,push"], issuer.Requests.Order(StringComparer.Ordinal));
+            Assert.Equal(issuer.Requests.Count, afterFirst);
+            Assert.Equal(1, counter[0].Seen.Count(r => r.Status == HttpStatusCode.Unauthorized && r.Path.StartsWith("/v2/", StringComparison.Ordinal)));
+            Assert.All(counter[0].Seen.Where(r => r.Path.StartsWith("/v2/", StringComparison.Ordinal)).Skip(1), r => Assert.Equal("Bearer", r.Authorization));
+        }
+
+        [Fact]
+        public async Task Names_the_registry_and_user_when_the_token_server_refuses_the_password()
+        {
+            using var issuer = new TokenIssuer(DistributionServer.User, DistributionServer.Password);
+            using var server = new DistributionServer(RegistryAuthMode.Token, issuer);
+            const string wrong = "wrong-token-Pa55";
+            using var client = new RegistryClient(server.Host, Options(server.DockerConfig(DistributionServer.User, wrong)));
+
+            var e = await Assert.ThrowsAsync<RegistryException>(() => client.ListTagsAsync("tokened"));
+
+            Assert.Equal(HttpStatusCode.Unauthorized, e.Status);
+            Assert.StartsWith($"registry {server.Host} refused the credentials of user '{DistributionServer.User}'", e.Message);
+            Assert.Contains(issuer.Realm, e.Message);
+            Assert.DoesNotContain(wrong, e.ToString());
+            Assert.Equal(["401"], issuer.Requests);
+        }
+    }
 }

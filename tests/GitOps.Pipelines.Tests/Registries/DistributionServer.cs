@@ -13,6 +13,8 @@ public enum RegistryAuthMode
     Anonymous,
     /// <summary>Basic auth against an htpasswd file (bcrypt).</summary>
     Htpasswd,
+    /// <summary>Bearer tokens from a <see cref="TokenIssuer"/> (ES256 JWTs signed by a certificate the registry trusts).</summary>
+    Token,
 }
 
 /// <summary>
@@ -33,7 +35,7 @@ public sealed class DistributionServer : IDisposable
     private readonly Process _process;
     private readonly StringBuilder _log = new();
 
-    public DistributionServer(RegistryAuthMode mode = RegistryAuthMode.Anonymous)
+    public DistributionServer(RegistryAuthMode mode = RegistryAuthMode.Anonymous, TokenIssuer? issuer = null)
     {
         Assert.True(File.Exists(Binary), $"{Binary} is missing: the registry tests run the real CNCF distribution (Debian: apt-get install docker-registry)");
         Port = FreePort();
@@ -46,6 +48,13 @@ public sealed class DistributionServer : IDisposable
             var line = htpasswd.StdOut.Trim();
             File.WriteAllText(_dir.Combine("htpasswd"), line + "\n");
             auth = $"auth:\n  htpasswd:\n    realm: gitops-test\n    path: {_dir.Combine("htpasswd")}\n";
+        }
+        if (mode == RegistryAuthMode.Token)
+        {
+            ArgumentNullException.ThrowIfNull(issuer);
+            File.WriteAllText(_dir.Combine("token.crt"), issuer.CertificatePem);
+            auth = $"auth:\n  token:\n    realm: {issuer.Realm}\n    service: {TokenIssuer.Service}\n    issuer: {TokenIssuer.Issuer}\n" +
+                $"    rootcertbundle: {_dir.Combine("token.crt")}\n";
         }
         var config = _dir.Write("config.yml", $"""
             version: 0.1
