@@ -37,6 +37,12 @@ public sealed partial class DistributionRegistry : IRegistry, IDisposable
     /// <summary>Layers uploaded at the same time.</summary>
     public int MaxParallelUploads { get; init; } = 4;
 
+    /// <summary>
+    /// Repositories on <see cref="Host"/> to mount missing blobs from before uploading them (e.g. the base image's
+    /// repository): a mounted blob costs one request and no bytes.
+    /// </summary>
+    public IReadOnlyList<string> MountFrom { get; init; } = [];
+
     /// <summary>The client for <see cref="Host"/>.</summary>
     public IRegistryClient Client => ClientFor(Host);
 
@@ -98,7 +104,7 @@ public sealed partial class DistributionRegistry : IRegistry, IDisposable
                 blobs.AddRange(manifest.Layers);
                 await Parallel.ForEachAsync(blobs.DistinctBy(b => b.Digest),
                     new ParallelOptions { MaxDegreeOfParallelism = MaxParallelUploads, CancellationToken = cancellationToken },
-                    async (blob, ct) => await PushBlobAsync(client, source, repository, blob, ct));
+                    async (blob, ct) => await PushBlobAsync(client, source, repository, blob, MountFrom, ct));
                 break;
             default:
                 throw new GitOpsException($"cannot push {node.Digest}: unsupported manifest media type '{node.MediaType}'", ExitCode.InvalidInput);
@@ -108,9 +114,13 @@ public sealed partial class DistributionRegistry : IRegistry, IDisposable
     }
 
     private static async Task PushBlobAsync(IRegistryClient client, OciLayout source, string repository, OciDescriptor blob,
-        CancellationToken cancellationToken)
+        IReadOnlyList<string> mountFrom, CancellationToken cancellationToken)
     {
         if (await client.HeadBlobAsync(repository, blob.Digest, cancellationToken) is not null) return;
+        foreach (var from in mountFrom.Where(f => f != repository))
+        {
+            if (await client.MountBlobAsync(repository, blob.Digest, from, cancellationToken)) return;
+        }
         var path = source.BlobPath(blob.Digest);
         if (!File.Exists(path)) throw new GitOpsException($"blob {blob.Digest} not found in OCI layout {source.Root}");
         var size = new FileInfo(path).Length;

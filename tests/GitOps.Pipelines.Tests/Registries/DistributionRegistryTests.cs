@@ -98,6 +98,42 @@ public class DistributionRegistryTests
             Assert.True(manifestPut > lastBlobPut, string.Join('\n', seen));
             Assert.Equal(HttpStatusCode.Created, seen[manifestPut].Status);
         }
+        [Fact]
+        public async Task Mounts_blobs_from_another_repository_instead_of_uploading_them()
+        {
+            using var server = new DistributionServer();
+            using var dir = new TempDir();
+            var (source, image) = await BuildAsync(dir);
+            var counter = new CountingHandler[1];
+            using (var first = new DistributionRegistry(server.Host, options: Options()))
+                await first.PushAsync(source, image.Digest, ImageReference.ParseNormalized($"{server.Host}/base"), ["1.0.0"]);
+            using var registry = new DistributionRegistry(server.Host, options: Options(counter: counter)) { MountFrom = ["base"] };
+
+            await registry.PushAsync(source, image.Digest, ImageReference.ParseNormalized($"{server.Host}/app"), ["1.0.0"]);
+
+            var blobs = source.ReadManifest(image.Digest).Layers.Count + 1;
+            Assert.Equal(blobs, counter[0].Seen.Count(r => r.Method == "POST" && r.Status == HttpStatusCode.Created));
+            Assert.Equal(0, counter[0].Seen.Count(r => r.Method is "PUT" or "PATCH" && r.Path.Contains("/blobs/uploads/", StringComparison.Ordinal)));
+            using var inspect = JsonDocument.Parse(Skopeo("inspect", "--tls-verify=false", $"docker://{server.Host}/app:1.0.0"));
+            Assert.Equal(image.Digest, inspect.RootElement.GetProperty("Digest").GetString());
+        }
+
+        [Fact]
+        public async Task Refuses_a_manifest_media_type_it_cannot_walk_before_sending_anything()
+        {
+            using var server = new DistributionServer();
+            using var dir = new TempDir();
+            var layout = new OciLayout(dir.Combine("odd")).EnsureCreated();
+            var odd = layout.WriteBlob("{\"schemaVersion\":2}"u8, "application/vnd.example.unknown+json");
+            layout.Tag(odd, "odd");
+            using var registry = new DistributionRegistry(server.Host, options: Options());
+
+            var e = await Assert.ThrowsAsync<GitOpsException>(() =>
+                registry.PushAsync(layout, odd.Digest, ImageReference.ParseNormalized($"{server.Host}/odd"), ["1"]));
+
+            Assert.Equal(ExitCode.InvalidInput, e.Code);
+            Assert.Contains("unsupported manifest media type 'application/vnd.example.unknown+json'", e.Message);
+        }
     }
 
     public class ResolveAsync
@@ -246,6 +282,25 @@ public class DistributionRegistryTests
 
             Assert.Equal(HttpStatusCode.BadRequest, e.Status);
             Assert.Contains(RegistryErrorCodes.DigestInvalid, e.Codes);
+        }
+
+        [Fact]
+        public async Task Reports_what_the_registry_says_about_an_unsupported_manifest_and_a_missing_blob()
+        {
+            using var server = new DistributionServer();
+            using var client = new RegistryClient(server.Host, Options());
+            var missing = "sha256:" + new string('a', 64);
+            var manifest = Encoding.UTF8.GetBytes($$"""{"schemaVersion":2,"mediaType":"{{MediaTypes.ImageManifest}}","config":{"mediaType":"{{MediaTypes.ImageConfig}}","digest":"{{missing}}","size":2},"layers":[]}""");
+
+            var unsupported = await Assert.ThrowsAsync<RegistryException>(() =>
+                client.PutManifestAsync("odd", "1", Encoding.UTF8.GetBytes("{\"schemaVersion\":2}"), "application/vnd.example.unknown+json"));
+            var hole = await Assert.ThrowsAsync<RegistryException>(() => client.PutManifestAsync("odd", "1", manifest, MediaTypes.ImageManifest));
+
+            Assert.Equal((HttpStatusCode.BadRequest, ExitCode.InvalidInput), (unsupported.Status, unsupported.Code));
+            Assert.Equal([RegistryErrorCodes.ManifestInvalid], unsupported.Codes);
+            Assert.Equal([RegistryErrorCodes.ManifestBlobUnknown], hole.Codes);
+            Assert.Contains("MANIFEST_BLOB_UNKNOWN", hole.Message);
+            Assert.Null(await client.HeadManifestAsync("odd", "1"));
         }
 
         [Fact]
