@@ -136,6 +136,40 @@ public class DistributionRegistryTests
         }
     }
 
+    public class Indexes
+    {
+        [Fact]
+        public async Task Pushes_an_index_children_first_and_inspects_the_platform_image()
+        {
+            using var server = new DistributionServer();
+            using var dir = new TempDir();
+            var amd = SampleApp.Request(SampleApp.Write(dir.Combine("src")), dir.Combine("multi"), "amd");
+            var amdImage = await new BuiltinImageBuilder().BuildAsync(amd);
+            var armImage = await new BuiltinImageBuilder(new OciPlatform("arm64", "linux", "v8")).BuildAsync(amd with { Tags = ["arm"] });
+            var layout = amd.Output;
+            var index = new OciIndex(2, MediaTypes.ImageIndex,
+            [
+                new OciDescriptor(MediaTypes.ImageManifest, armImage.Digest, layout.ReadBlob(armImage.Digest).Length, Platform: new OciPlatform("arm64", "linux", "v8")),
+                new OciDescriptor(MediaTypes.ImageManifest, amdImage.Digest, layout.ReadBlob(amdImage.Digest).Length, Platform: new OciPlatform("amd64", "linux")),
+            ]);
+            var indexBlob = layout.WriteBlob(JsonSerializer.SerializeToUtf8Bytes(index, OciJson.Canonical.OciIndex), MediaTypes.ImageIndex);
+            layout.Tag(indexBlob, "multi");
+            var counter = new CountingHandler[1];
+            using var registry = new DistributionRegistry(server.Host, options: Options(counter: counter));
+
+            await registry.PushAsync(layout, indexBlob.Digest, ImageReference.ParseNormalized($"{server.Host}/multi"), ["1.0.0"]);
+            var inspection = await new ImageCopier(Options()).InspectAsync(ImageLocation.Parse($"docker://{server.Host}/multi:1.0.0", dir.Path));
+
+            var manifestPuts = counter[0].Seen.Where(r => r.Method == "PUT" && r.Path.Contains("/manifests/", StringComparison.Ordinal)).Select(r => r.Path).ToList();
+            Assert.Equal([$"/v2/multi/manifests/{armImage.Digest}", $"/v2/multi/manifests/{amdImage.Digest}", "/v2/multi/manifests/1.0.0"], manifestPuts);
+            using var raw = JsonDocument.Parse(Skopeo("inspect", "--raw", "--tls-verify=false", $"docker://{server.Host}/multi:1.0.0"));
+            Assert.Equal(MediaTypes.ImageIndex, raw.RootElement.GetProperty("mediaType").GetString());
+            Assert.Equal(indexBlob.Digest, inspection.Digest);
+            Assert.Equal([armImage.Digest, amdImage.Digest], inspection.Platforms.Select(p => p.Digest));
+            Assert.Equal(layout.ReadBlob(layout.ReadManifest(amdImage.Digest).Config.Digest), inspection.Config);
+        }
+    }
+
     public class ResolveAsync
     {
         [Fact]

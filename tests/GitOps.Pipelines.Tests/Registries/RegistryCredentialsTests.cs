@@ -177,3 +177,23 @@ public class AuthChallengeTests
         Assert.Equal("drop.example.net", challenges[2]["service"]);
     }
 }
+
+public class RegistryClientOptionsTests
+{
+    [Theory]
+    [InlineData("localhost", true)]
+    [InlineData("localhost:5000", true)]
+    [InlineData("127.0.0.1:41000", true)]
+    [InlineData("[::1]:5000", true)]
+    [InlineData("registry.internal:5000", true)]
+    [InlineData("registry.internal", false)]
+    [InlineData("ghcr.io", false)]
+    [InlineData("localhost.example.com", false)]
+    public void Allows_plain_HTTP_for_loopback_and_the_configured_registries_only(string host, bool insecure)
+    {
+        var options = new RegistryClientOptions { InsecureRegistries = new HashSet<string> { "registry.internal:5000" } };
+
+        Assert.Equal(insecure, options.IsInsecure(host));
+    }
+}
+
