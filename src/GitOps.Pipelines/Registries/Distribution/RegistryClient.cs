@@ -66,6 +66,10 @@ public sealed class RegistryClient : IRegistryClient, IDisposable
         if (pageSize is { } n) query.Add("n=" + n);
         if (last is not null) query.Add("last=" + Uri.EscapeDataString(last));
         var path = $"/v2/{repository}/tags/list" + (query.Count > 0 ? "?" + string.Join('&', query) : "");
+        // Our credentials go to the registry only: a next link elsewhere is not followed.
+        if (next is not null && next.IsAbsoluteUri && !string.Equals(next.Authority, (await BaseAsync(cancellationToken)).Authority, StringComparison.OrdinalIgnoreCase))
+            throw new RegistryException($"registry {Registry} linked the next tags page to another host ({Clean(next)}); not followed",
+                null, Clean(next), []);
         using var response = await SendAsync(b => new HttpRequestMessage(HttpMethod.Get, next is null ? new Uri(b, path) : new Uri(b, next)),
             PullScope(repository), cancellationToken);
         if (response.StatusCode != HttpStatusCode.OK) throw await FailAsync(response, $"list tags of {repository}", cancellationToken);
