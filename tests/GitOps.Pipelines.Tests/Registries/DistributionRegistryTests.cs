@@ -433,6 +433,27 @@ public class DistributionRegistryTests
         }
 
         [Fact]
+        public async Task Starts_an_upload_again_when_the_connection_drops_mid_upload()
+        {
+            using var server = new DistributionServer();
+            using var proxy = new DroppingProxy(server.Port, drops: 2);
+            using var dir = new TempDir();
+            var (source, image) = await BuildAsync(dir);
+            var counter = new CountingHandler[1];
+            using var registry = new DistributionRegistry(proxy.Host, options: Options(counter: counter));
+
+            await registry.PushAsync(source, image.Digest, ImageReference.ParseNormalized($"{proxy.Host}/dropped"), ["1.0.0"]);
+
+            Assert.Equal(2, proxy.Dropped);
+            var blobs = source.ReadManifest(image.Digest).Layers.Count + 1;
+            Assert.Equal(blobs + 2, counter[0].Seen.Count(r => r.Method == "POST" && r.Status == HttpStatusCode.Accepted));
+            using var inspect = JsonDocument.Parse(Skopeo("inspect", "--tls-verify=false", $"docker://{server.Host}/dropped:1.0.0"));
+            Assert.Equal(image.Digest, inspect.RootElement.GetProperty("Digest").GetString());
+            var raw = Skopeo("inspect", "--raw", "--tls-verify=false", $"docker://{server.Host}/dropped:1.0.0");
+            Assert.Equal(Encoding.UTF8.GetString(source.ReadBlob(image.Digest)), raw.TrimEnd('\n'));
+        }
+
+        [Fact]
         public async Task Fails_cleanly_when_the_registry_keeps_failing_and_leaves_no_tag_behind()
         {
             using var server = new DistributionServer();

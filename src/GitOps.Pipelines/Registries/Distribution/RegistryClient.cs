@@ -191,6 +191,24 @@ public sealed class RegistryClient : IRegistryClient, IDisposable
     {
         ArgumentNullException.ThrowIfNull(open);
         if (chunkSize is <= 0) throw new ArgumentOutOfRangeException(nameof(chunkSize), "a chunk holds at least one byte");
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await UploadOnceAsync(repository, digest, size, open, chunkSize, cancellationToken);
+                return;
+            }
+            catch (RegistryException e) when (e.Status is null && attempt < _options.MaxAttempts)
+            {
+                // The connection dropped mid-upload: the session may hold part of the bytes, so start a new one.
+                await Task.Delay(Backoff(attempt), cancellationToken);
+            }
+        }
+    }
+
+    private async Task UploadOnceAsync(string repository, string digest, long size, Func<Stream> open, int? chunkSize,
+        CancellationToken cancellationToken)
+    {
         var scope = PushScope(repository);
         var location = await StartUploadAsync(repository, scope, cancellationToken);
         if (chunkSize is { } chunk)
@@ -210,7 +228,7 @@ public sealed class RegistryClient : IRegistryClient, IDisposable
                     request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
                     request.Content.Headers.TryAddWithoutValidation("Content-Range", $"{start}-{start + length - 1}");
                     return request;
-                }, scope, cancellationToken);
+                }, scope, cancellationToken, retryTransport: false);
                 if (response.StatusCode != HttpStatusCode.Accepted)
                     throw await FailAsync(response, $"upload chunk {start}-{start + length - 1} of {digest} to {repository}", cancellationToken);
                 location = LocationOf(response) ?? location;
@@ -228,7 +246,7 @@ public sealed class RegistryClient : IRegistryClient, IDisposable
             request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
             request.Content.Headers.ContentLength = size;
             return request;
-        }, scope, cancellationToken);
+        }, scope, cancellationToken, retryTransport: false);
         if (put.StatusCode != HttpStatusCode.Created) throw await FailAsync(put, $"upload blob {digest} to {repository}", cancellationToken);
     }
 
@@ -293,8 +311,10 @@ public sealed class RegistryClient : IRegistryClient, IDisposable
         new($"cannot reach registry {Registry} ({Clean(url)}): {e.Message}", null, Clean(url), [], ExitCode.Failure, e);
 
     /// <summary>Sends the request <paramref name="make"/> builds (again for each retry), authenticating for <paramref name="scope"/>.</summary>
+    /// <remarks>With <paramref name="retryTransport"/> false a dropped connection is not retried here (an upload
+    /// session may then hold part of the bytes; the caller starts over).</remarks>
     private async Task<HttpResponseMessage> SendAsync(Func<Uri, HttpRequestMessage> make, string scope, CancellationToken cancellationToken,
-        HttpCompletionOption completion = HttpCompletionOption.ResponseContentRead)
+        HttpCompletionOption completion = HttpCompletionOption.ResponseContentRead, bool retryTransport = true)
     {
         var baseUri = await BaseAsync(cancellationToken);
         var authenticated = false;
@@ -311,10 +331,9 @@ public sealed class RegistryClient : IRegistryClient, IDisposable
             {
                 throw Unreachable(request.RequestUri!, e);
             }
-            catch (HttpRequestException e) when (attempt < _options.MaxAttempts)
+            catch (HttpRequestException) when (retryTransport && attempt < _options.MaxAttempts)
             {
                 await Task.Delay(Backoff(attempt), cancellationToken);
-                _ = e;
                 continue;
             }
             catch (HttpRequestException e)
