@@ -79,6 +79,8 @@ public sealed class RegistryProxy : IDisposable
     {
         var request = context.Request;
         var response = context.Response;
+        // One request per connection: no client ever reuses a connection this proxy is about to close.
+        response.KeepAlive = false;
         try
         {
             var path = request.Url!.AbsolutePath;
