@@ -11,6 +11,7 @@ internal static class ImageCommands
     {
         var image = new Command("image", "Work with image references.");
         image.Subcommands.Add(ParseCommand());
+        foreach (var command in ImageCopyCommands.Create()) image.Subcommands.Add(command);
         return image;
     }
 

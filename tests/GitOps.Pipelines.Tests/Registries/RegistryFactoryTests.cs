@@ -1,3 +1,4 @@
+using GitOps.Pipelines.Images;
 using GitOps.Pipelines.Registries;
 using GitOps.Pipelines.TestKit;
 
@@ -29,15 +30,39 @@ public class RegistryFactoryTests
         }
 
         [Theory]
-        [InlineData("docker://ghcr.io/acme")]
+        [InlineData("docker://ghcr.io/acme", "ghcr.io", "acme")]
+        [InlineData("ghcr.io/acme/team", "ghcr.io", "acme/team")]
+        [InlineData("docker://127.0.0.1:5000", "127.0.0.1:5000", "")]
+        [InlineData("localhost", "localhost", "")]
+        public void Opens_a_distribution_registry_for_a_host_with_an_optional_prefix(string spec, string host, string prefix)
+        {
+            using var registry = Assert.IsType<DistributionRegistry>(RegistryFactory.Open(spec, "/tmp"));
+
+            Assert.Equal(host, registry.Host);
+            Assert.Equal(prefix, registry.Prefix);
+        }
+
+        [Theory]
         [InlineData("https://registry.example.test")]
-        [InlineData("ghcr.io/acme")]
-        public void Refuses_other_schemes_until_the_distribution_client_lands(string spec)
+        [InlineData("hello")]
+        [InlineData("docker://")]
+        [InlineData("docker://ghcr.io/Upper")]
+        public void Refuses_what_is_neither_a_layout_nor_a_registry_host(string spec)
         {
             var e = Assert.Throws<GitOpsException>(() => RegistryFactory.Open(spec, "/tmp"));
 
             Assert.Equal(ExitCode.InvalidInput, e.Code);
-            Assert.Equal($"registry '{spec}' needs the OCI distribution client (issue 3)", e.Message);
+            Assert.Equal($"registry '{spec}' is not oci:PATH, docker://HOST[/PREFIX] or HOST[/PREFIX]", e.Message);
+        }
+
+        [Fact]
+        public void Puts_an_image_under_the_prefix_unless_it_already_names_the_host()
+        {
+            using var registry = new DistributionRegistry("ghcr.io", "acme");
+
+            Assert.Equal("acme/hello", registry.RepositoryOf(ImageReference.ParseNormalized("hello")));
+            Assert.Equal("acme/team/api", registry.RepositoryOf(ImageReference.ParseNormalized("localhost:5000/team/api")));
+            Assert.Equal("other/app", registry.RepositoryOf(ImageReference.ParseNormalized("ghcr.io/other/app")));
         }
 
         [Fact]
