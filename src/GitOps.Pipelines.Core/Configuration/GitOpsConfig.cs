@@ -64,12 +64,14 @@ public sealed record RuntimeRepoConfig(
 /// <summary>One environment: its folder in the runtime repo, how it is edited and gated, where it promotes from.</summary>
 /// <param name="Name">The environment's name.</param>
 /// <param name="Path">Folder (or file) in the runtime repo.</param>
-/// <param name="Editor">Editor kind: <c>kustomize</c> (more with the write-back work).</param>
+/// <param name="Editor">Editor kind: <c>kustomize</c>, <c>helm</c>, <c>manifests</c>, <c>argocd</c> or <c>flux-setters</c>.</param>
 /// <param name="File">The file edited, relative to <paramref name="Path"/>.</param>
 /// <param name="Gate"><c>pr</c> or <c>direct</c>.</param>
 /// <param name="Approvals">Approvals required before merge.</param>
 /// <param name="AutoMerge">Merge as soon as the gate allows.</param>
 /// <param name="PromoteFrom">The environment whose healthy digest this one takes.</param>
+/// <param name="ValuesKey">helm: the dotted key of the image (found by repository when absent); argocd: the Helm parameters' prefix.</param>
+/// <param name="ImagePolicy">flux-setters: the Flux image policy whose markers are set, <c>namespace:name</c>.</param>
 public sealed record EnvironmentConfig(
     string Name,
     string Path,
@@ -78,7 +80,13 @@ public sealed record EnvironmentConfig(
     string Gate,
     int Approvals,
     bool AutoMerge,
-    string? PromoteFrom);
+    string? PromoteFrom,
+    string? ValuesKey = null,
+    string? ImagePolicy = null)
+{
+    /// <summary>What this environment's editor needs beyond its kind.</summary>
+    public Manifests.EditorOptions EditorOptions => new(ValuesKey, ImagePolicy);
+}
 
 /// <summary>How the cluster side syncs: <c>local</c>, <c>argocd</c> or <c>flux</c>.</summary>
 /// <param name="Kind">The sync kind.</param>

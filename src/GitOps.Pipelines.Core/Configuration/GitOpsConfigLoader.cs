@@ -29,7 +29,13 @@ public static partial class GitOpsConfigLoader
     public static IReadOnlyList<string> TagStrategies { get; } = ["semver", "newest-build", "latest", "alphabetical", "name", "digest"];
 
     /// <summary>The file an editor kind edits when an environment names none.</summary>
-    public static string DefaultFile(string editor) => editor == "helm" ? "values.yaml" : "kustomization.yaml";
+    public static string DefaultFile(string editor) => editor switch
+    {
+        "helm" => "values.yaml",
+        "manifests" => "deployment.yaml",
+        "argocd" => ".argocd-source.yaml",
+        _ => "kustomization.yaml",
+    };
 
     /// <summary>Loads <paramref name="path"/>; relative paths in it resolve against the file's folder.</summary>
     public static GitOpsConfig Load(string path)
@@ -138,6 +144,17 @@ public static partial class GitOpsConfigLoader
             Labels: s.StringMap("labels"));
     }
 
+    // flux-setters sets the markers of one Flux image policy: required, and namespace:name.
+    private static string? ImagePolicy(ConfigSection e, string editor)
+    {
+        var policy = e.OptionalString("imagePolicy");
+        if (editor == "flux-setters" && policy is null)
+            throw e.Error(e.Node("editor")!.Start, e.KeyPath("imagePolicy"), "editor flux-setters needs the Flux image policy whose markers it sets (namespace:name)");
+        if (policy is not null && policy.Split(':') is not [{ Length: > 0 }, { Length: > 0 }])
+            throw e.Error(e.Node("imagePolicy")!.Start, e.KeyPath("imagePolicy"), $"must be namespace:name, got '{policy}'");
+        return policy;
+    }
+
     private static List<EnvironmentConfig> ReadEnvironments(ConfigSection top)
     {
         var seq = top.Sequence("environments");
@@ -150,7 +167,7 @@ public static partial class GitOpsConfigLoader
             var path = $"environments[{i}]";
             if (seq.Children[i] is not YamlMappingNode map)
                 throw top.Error(seq.Children[i].Start, path, $"must be a mapping (name:, path:, …), got {ConfigSection.Shown(seq.Children[i])}");
-            var e = new ConfigSection(top.File, path, map, "name", "path", "editor", "file", "gate", "approvals", "autoMerge", "promoteFrom");
+            var e = new ConfigSection(top.File, path, map, "name", "path", "editor", "file", "gate", "approvals", "autoMerge", "promoteFrom", "valuesKey", "imagePolicy");
             var name = e.RequiredString("name");
             var previous = result.FindIndex(r => r.Name == name);
             if (previous >= 0)
@@ -164,7 +181,9 @@ public static partial class GitOpsConfigLoader
                 Gate: e.OneOf("gate", "pr", [.. GateKinds]),
                 Approvals: e.WholeNumber("approvals", 0),
                 AutoMerge: e.Boolean("autoMerge", false),
-                PromoteFrom: e.OptionalString("promoteFrom")));
+                PromoteFrom: e.OptionalString("promoteFrom"),
+                ValuesKey: e.OptionalString("valuesKey"),
+                ImagePolicy: ImagePolicy(e, editor)));
             nameNodes.Add(e.Node("name")!);
             promoteNodes.Add(e.Node("promoteFrom"));
         }

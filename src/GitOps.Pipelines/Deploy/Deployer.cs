@@ -118,7 +118,7 @@ public sealed class Deployer
         var file = Path.Combine(env.Path, env.File).Replace('\\', '/');
         var before = _runtime.ReadFile(file);
         var tag = image.Tags.FirstOrDefault();
-        var edit = ManifestEditors.For(env.Editor).Apply(file, before,
+        var edit = ManifestEditors.For(env.Editor, env.EditorOptions).Apply(file, before,
             new ImageUpdate(image.Repository, NewName: image.Repository, NewTag: tag, Digest: image.Digest));
         if (edit.Changes.IsEmpty)
         {
