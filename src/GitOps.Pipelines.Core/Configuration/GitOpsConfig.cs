@@ -53,13 +53,21 @@ public sealed record TagRules(string Strategy, string? Constraint, string? Allow
 /// <param name="Seed">A folder that seeds the repo when the URL is a local path that does not exist yet.</param>
 /// <param name="AuthorName">Commit author name.</param>
 /// <param name="AuthorEmail">Commit author email.</param>
+/// <param name="CommitterName">Committer name; the author's when not set.</param>
+/// <param name="CommitterEmail">Committer email; the author's when not set.</param>
+/// <param name="CommitMessage">The bump commit's subject template: <c>{env}</c>, <c>{image}</c>, <c>{old}</c>, <c>{new}</c>, <c>{tag}</c>, <c>{digest}</c>, <c>{source}</c>.</param>
+/// <param name="Trailers">Extra trailers (<c>Key: value</c>) on every bump commit; values take the same placeholders.</param>
 public sealed record RuntimeRepoConfig(
     string Url,
     string Branch,
     string Forge,
     string? Seed,
     string AuthorName,
-    string AuthorEmail);
+    string AuthorEmail,
+    string? CommitterName = null,
+    string? CommitterEmail = null,
+    string? CommitMessage = null,
+    IReadOnlyDictionary<string, string>? Trailers = null);
 
 /// <summary>One environment: its folder in the runtime repo, how it is edited and gated, where it promotes from.</summary>
 /// <param name="Name">The environment's name.</param>

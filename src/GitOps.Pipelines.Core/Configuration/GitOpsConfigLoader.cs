@@ -69,15 +69,20 @@ public static partial class GitOpsConfigLoader
             ?? throw top.Error(top.Start, "", "image is required");
         var image = ReadImage(imageSection);
 
-        var runtime = top.Section("runtime", "url", "branch", "forge", "seed", "author");
+        var runtime = top.Section("runtime", "url", "branch", "forge", "seed", "author", "committer", "commitMessage", "trailers");
         var author = runtime?.Section("author", "name", "email");
+        var committer = runtime?.Section("committer", "name", "email");
         var runtimeConfig = new RuntimeRepoConfig(
             Url: runtime?.String("url", ".gitops/runtime.git") ?? ".gitops/runtime.git",
             Branch: runtime?.String("branch", "main") ?? "main",
             Forge: runtime?.OneOf("forge", "local", [.. ForgeKinds]) ?? "local",
             Seed: runtime?.OptionalString("seed"),
             AuthorName: author?.String("name", "gitops-bot") ?? "gitops-bot",
-            AuthorEmail: author?.String("email", "gitops-bot@users.noreply.local") ?? "gitops-bot@users.noreply.local");
+            AuthorEmail: author?.String("email", "gitops-bot@users.noreply.local") ?? "gitops-bot@users.noreply.local",
+            CommitterName: committer?.OptionalString("name"),
+            CommitterEmail: committer?.OptionalString("email"),
+            CommitMessage: runtime?.OptionalString("commitMessage"),
+            Trailers: runtime is null || runtime.Node("trailers") is null ? null : runtime.StringMap("trailers"));
 
         var environments = ReadEnvironments(top);
 
