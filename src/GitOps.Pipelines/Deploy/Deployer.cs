@@ -48,6 +48,8 @@ public sealed class Deployer
         _observer = observer;
         _webhooks = webhooks;
         _log = log;
+        _runtime.CommitterName ??= config.Runtime.CommitterName;
+        _runtime.CommitterEmail ??= config.Runtime.CommitterEmail;
         StateDir = config.Resolve(config.StateDir);
         _statePath = Path.Combine(StateDir, "state", "chain.json");
     }
@@ -401,6 +403,7 @@ public sealed class Deployer
         var watch = Stopwatch.StartNew();
         var env = _config.Environment(environment);
         var file = Path.Combine(env.Path, env.File).Replace('\\', '/');
+        await _runtime.EnsureSeededAsync(_config.Runtime.Seed is null ? null : _config.Resolve(_config.Runtime.Seed), cancellationToken);
         _runtime.SparsePaths = RuntimeRepo.SparseFor(file);
         await _runtime.SyncCloneAsync(cancellationToken);
         var history = await _runtime.FileHistoryAsync(file, 200, cancellationToken);

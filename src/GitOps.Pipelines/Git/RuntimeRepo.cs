@@ -38,10 +38,10 @@ public sealed class RuntimeRepo
     public string AuthorEmail { get; }
 
     /// <summary>Committer name; the author's when not set.</summary>
-    public string? CommitterName { get; init; }
+    public string? CommitterName { get; set; }
 
     /// <summary>Committer email; the author's when not set.</summary>
-    public string? CommitterEmail { get; init; }
+    public string? CommitterEmail { get; set; }
 
     /// <summary>
     /// The folders to check out (sparse checkout, cone mode); null or empty checks out the whole tree. A remote

@@ -43,3 +43,23 @@ public sealed class EditorSettingsTests
         Assert.Equal("gitops.yaml:7:18: environments[0].imagePolicy: must be namespace:name, got 'hello'", e.Message);
     }
 }
+
+/// <summary>The runtime repo's commit settings: committer, subject template, trailers.</summary>
+public sealed class CommitSettingsTests
+{
+    [Fact]
+    public void Committer_message_and_trailers_are_read_and_default_to_none()
+    {
+        var yaml = "image:\n  name: hello\nruntime:\n  committer:\n    name: train\n    email: train@acme.test\n" +
+            "  commitMessage: \"{env}: {image} → {new}\"\n  trailers:\n    Signed-off-by: bot <bot@acme.test>\n";
+
+        var c = GitOpsConfigLoader.Parse(yaml, "gitops.yaml", "/repo");
+        var plain = GitOpsConfigLoader.Parse("image:\n  name: hello\n", "gitops.yaml", "/repo");
+
+        Assert.Equal(("train", "train@acme.test", "{env}: {image} → {new}"), (c.Runtime.CommitterName, c.Runtime.CommitterEmail, c.Runtime.CommitMessage));
+        Assert.Equal("bot <bot@acme.test>", c.Runtime.Trailers!["Signed-off-by"]);
+        Assert.Null(plain.Runtime.CommitterName);
+        Assert.Null(plain.Runtime.CommitMessage);
+        Assert.Null(plain.Runtime.Trailers);
+    }
+}

@@ -178,3 +178,34 @@ public sealed class WriteBackTests : IDisposable
         Assert.Equal(["1.2.0", "1.1.0", "1.0.0"], history.Select(h => System.Text.RegularExpressions.Regex.Match(h.Text, "newTag: \"([^\"]*)\"").Groups[1].Value));
     }
 }
+
+/// <summary>The bump commit's message: the template, the standard trailers and the configured ones.</summary>
+public sealed class CommitMessageTests
+{
+    private static readonly GitOps.Pipelines.Deploy.ImageRecord Image = new("ghcr.io/acme/api", "sha256:ab", ["1.2.0"], "0123abc");
+    private static readonly ChangeSet Changes = new([new Change("overlays/staging/kustomization.yaml", 9, "1.1.0", "1.2.0")]);
+
+    [Fact]
+    public void The_default_subject_names_environment_image_old_and_new()
+    {
+        var runtime = new GitOps.Pipelines.Configuration.RuntimeRepoConfig("u", "main", "local", null, "bot", "bot@x");
+
+        var message = GitOps.Pipelines.Deploy.Deployer.CommitMessage(runtime, "staging", Image, "1.2.0", Changes);
+
+        Assert.Equal("staging: bump ghcr.io/acme/api 1.1.0 → 1.2.0\n\nImage: ghcr.io/acme/api:1.2.0@sha256:ab\n" +
+            "Change: overlays/staging/kustomization.yaml:9 1.1.0 → 1.2.0\nSource-Revision: 0123abc\n", message);
+    }
+
+    [Fact]
+    public void A_template_and_trailers_take_the_placeholders()
+    {
+        var runtime = new GitOps.Pipelines.Configuration.RuntimeRepoConfig("u", "main", "local", null, "bot", "bot@x",
+            CommitMessage: "deploy({env}): {image}@{digest} from {source}",
+            Trailers: new Dictionary<string, string> { ["Deployed-Tag"] = "{tag}" });
+
+        var message = GitOps.Pipelines.Deploy.Deployer.CommitMessage(runtime, "prod", Image, "1.2.0", Changes);
+
+        Assert.StartsWith("deploy(prod): ghcr.io/acme/api@sha256:ab from 0123abc\n\n", message);
+        Assert.EndsWith("Source-Revision: 0123abc\nDeployed-Tag: 1.2.0\n", message);
+    }
+}
