@@ -151,19 +151,20 @@ public sealed class BumpCommandTests : IDisposable
         Assert.Contains("give --tag, --digest or both", err);
     }
 
-    [Fact]
-    public async Task Twenty_concurrent_bumps_from_separate_processes_all_land()
+    [Theory]
+    [InlineData(20, false)] // every process has its own clone, so they really race on the push
+    [InlineData(6, true)] // processes sharing one cached clone take turns on it
+    public async Task Concurrent_bumps_from_separate_processes_all_land(int n, bool sharedCache)
     {
-        const int n = 20;
         var bare = _daemon.CreateRepo("runtime.git", Apps(n));
         var url = _daemon.Url("runtime.git");
 
-        // Every process has its own clone, so they really race on the push; all start before any is awaited.
+        // All start before any is awaited.
         var processes = Enumerable.Range(0, n).Select(i =>
         {
             var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
             foreach (var a in new[] { Gitops, "bump", "--runtime-repo", url, "--path", $"apps/app{i}/kustomization.yaml",
-                         "--image", $"ghcr.io/acme/app{i}", "--tag", $"2.{i}.0", "--cache-dir", _tmp.Combine($"cache{i}") })
+                         "--image", $"ghcr.io/acme/app{i}", "--tag", $"2.{i}.0", "--cache-dir", _tmp.Combine(sharedCache ? "shared" : $"cache{i}") })
                 psi.ArgumentList.Add(a);
             var p = Process.Start(psi)!;
             return (Process: p, Out: p.StandardOutput.ReadToEndAsync(), Err: p.StandardError.ReadToEndAsync());
