@@ -99,6 +99,35 @@ public sealed class RollbackAndPromoteTests
     }
 
     [Fact]
+    public async Task Promote_to_a_named_environment_bumps_only_it_with_the_verified_digest()
+    {
+        var config = File.ReadAllText(Path.Combine(Paths.RepoRoot, "gitops.yaml")).Replace("sync:\n",
+            "  - name: qa\n    path: overlays/qa\n    editor: kustomize\n    gate: pr\n    approvals: 1\nsync:\n", StringComparison.Ordinal);
+        using var app = new SampleApp(config);
+        var qa = app.Combine("examples", "runtime", "overlays", "qa");
+        Directory.CreateDirectory(qa);
+        File.WriteAllText(Path.Combine(qa, "kustomization.yaml"),
+            File.ReadAllText(app.Combine("examples", "runtime", "overlays", "production", "kustomization.yaml")).Replace("hello-production", "hello-qa", StringComparison.Ordinal));
+        var (deployed, _, deployErr) = await app.Gitops("deploy", "--env", "staging");
+        Assert.True(deployed == 0, deployErr);
+        var state = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(app.State, "state", "chain.json")));
+        var digest = state.RootElement.GetProperty("pushed").GetProperty("digest").GetString()!;
+        var (_, before, _) = await app.Gitops("pr", "list");
+
+        var (code, output, err) = await app.Gitops("promote", "--from", "staging", "--to", "qa");
+
+        Assert.True(code == 0, err);
+        Assert.Contains("Gate    waiting", output);
+        Assert.DoesNotContain("gitops/qa/", before);
+        var (_, after, _) = await app.Gitops("pr", "list");
+        Assert.Contains("gitops/qa/hello → main", after);
+        Assert.Equal(before.Split('\n').Count(l => l.Contains("gitops/production/", StringComparison.Ordinal)),
+            after.Split('\n').Count(l => l.Contains("gitops/production/", StringComparison.Ordinal))); // production untouched
+        Assert.Contains($"digest: {digest}", Run.Git(app.RuntimeRepo, "show", "gitops/qa/hello:overlays/qa/kustomization.yaml"));
+        Assert.DoesNotContain(digest, Run.Git(app.RuntimeRepo, "show", "main:overlays/qa/kustomization.yaml"));
+    }
+
+    [Fact]
     public async Task Promote_to_itself_or_an_unknown_environment_is_refused()
     {
         using var app = new SampleApp();
