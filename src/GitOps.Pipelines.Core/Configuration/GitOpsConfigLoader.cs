@@ -29,7 +29,13 @@ public static partial class GitOpsConfigLoader
     public static IReadOnlyList<string> TagStrategies { get; } = ["semver", "newest-build", "latest", "alphabetical", "name", "digest"];
 
     /// <summary>The file an editor kind edits when an environment names none.</summary>
-    public static string DefaultFile(string editor) => editor == "helm" ? "values.yaml" : "kustomization.yaml";
+    public static string DefaultFile(string editor) => editor switch
+    {
+        "helm" => "values.yaml",
+        "manifests" => "deployment.yaml",
+        "argocd" => ".argocd-source.yaml",
+        _ => "kustomization.yaml",
+    };
 
     /// <summary>Loads <paramref name="path"/>; relative paths in it resolve against the file's folder.</summary>
     public static GitOpsConfig Load(string path)
@@ -63,8 +69,9 @@ public static partial class GitOpsConfigLoader
             ?? throw top.Error(top.Start, "", "image is required");
         var image = ReadImage(imageSection);
 
-        var runtime = top.Section("runtime", "url", "branch", "forge", "seed", "author", "apiUrl", "project", "tokenEnv", "pullRequests");
+        var runtime = top.Section("runtime", "url", "branch", "forge", "seed", "author", "apiUrl", "project", "tokenEnv", "pullRequests", "committer", "commitMessage", "trailers");
         var author = runtime?.Section("author", "name", "email");
+        var committer = runtime?.Section("committer", "name", "email");
         var forge = runtime?.OneOf("forge", "local", [.. ForgeKinds]) ?? "local";
         var runtimeConfig = new RuntimeRepoConfig(
             Url: runtime?.String("url", ".gitops/runtime.git") ?? ".gitops/runtime.git",
@@ -76,7 +83,11 @@ public static partial class GitOpsConfigLoader
             ApiUrl: runtime is null ? null : ReadApiUrl(runtime),
             Project: runtime is null ? null : ReadProject(runtime, forge),
             TokenEnv: runtime?.OptionalString("tokenEnv"),
-            PullRequests: runtime is null ? null : ReadPullRequests(runtime, forge));
+            PullRequests: runtime is null ? null : ReadPullRequests(runtime, forge),
+            CommitterName: committer?.OptionalString("name"),
+            CommitterEmail: committer?.OptionalString("email"),
+            CommitMessage: runtime?.OptionalString("commitMessage"),
+            Trailers: runtime is null || runtime.Node("trailers") is null ? null : runtime.StringMap("trailers"));
 
         var sync = top.Section("sync", "kind", "timeout", "kubeconfig", "context", "refresh", "syncOperation");
         var syncConfig = new SyncConfig(
@@ -181,6 +192,17 @@ public static partial class GitOpsConfigLoader
             Labels: s.StringMap("labels"));
     }
 
+    // flux-setters sets the markers of one Flux image policy: required, and namespace:name.
+    private static string? ImagePolicy(ConfigSection e, string editor)
+    {
+        var policy = e.OptionalString("imagePolicy");
+        if (editor == "flux-setters" && policy is null)
+            throw e.Error(e.Node("editor")!.Start, e.KeyPath("imagePolicy"), "editor flux-setters needs the Flux image policy whose markers it sets (namespace:name)");
+        if (policy is not null && policy.Split(':') is not [{ Length: > 0 }, { Length: > 0 }])
+            throw e.Error(e.Node("imagePolicy")!.Start, e.KeyPath("imagePolicy"), $"must be namespace:name, got '{policy}'");
+        return policy;
+    }
+
     private static List<EnvironmentConfig> ReadEnvironments(ConfigSection top, string syncKind)
     {
         var seq = top.Sequence("environments");
@@ -193,7 +215,7 @@ public static partial class GitOpsConfigLoader
             var path = $"environments[{i}]";
             if (seq.Children[i] is not YamlMappingNode map)
                 throw top.Error(seq.Children[i].Start, path, $"must be a mapping (name:, path:, …), got {ConfigSection.Shown(seq.Children[i])}");
-            var e = new ConfigSection(top.File, path, map, "name", "path", "editor", "file", "gate", "approvals", "autoMerge", "promoteFrom", "target");
+            var e = new ConfigSection(top.File, path, map, "name", "path", "editor", "file", "gate", "approvals", "autoMerge", "promoteFrom", "target", "valuesKey", "imagePolicy");
             var name = e.RequiredString("name");
             var previous = result.FindIndex(r => r.Name == name);
             if (previous >= 0)
@@ -208,7 +230,9 @@ public static partial class GitOpsConfigLoader
                 Approvals: e.WholeNumber("approvals", 0),
                 AutoMerge: e.Boolean("autoMerge", false),
                 PromoteFrom: e.OptionalString("promoteFrom"),
-                Target: ReadTarget(e, name, syncKind)));
+                Target: ReadTarget(e, name, syncKind),
+                ValuesKey: e.OptionalString("valuesKey"),
+                ImagePolicy: ImagePolicy(e, editor)));
             nameNodes.Add(e.Node("name")!);
             promoteNodes.Add(e.Node("promoteFrom"));
         }

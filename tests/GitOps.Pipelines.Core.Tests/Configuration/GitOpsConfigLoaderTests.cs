@@ -339,7 +339,7 @@ public sealed class GitOpsConfigLoaderTests
         [InlineData("image:\n  name: a\n  builder: kaniko\n", "gitops.yaml:3:12: image.builder: must be one of 'builtin', 'buildah', 'docker', 'dotnet', 'auto', got 'kaniko'")]
         [InlineData("image:\n  name: a\nruntime:\n  forge: gitea\n", "gitops.yaml:4:10: runtime.forge: must be one of 'local', 'github', 'gitlab', got 'gitea'")]
         [InlineData("image:\n  name: a\nsync:\n  kind: spinnaker\n", "gitops.yaml:4:9: sync.kind: must be one of 'local', 'argocd', 'flux', got 'spinnaker'")]
-        [InlineData("image:\n  name: a\nenvironments:\n  - name: a\n    path: a\n    editor: jsonnet\n", "gitops.yaml:6:13: environments[0].editor: must be 'kustomize' or 'helm', got 'jsonnet'")]
+        [InlineData("image:\n  name: a\nenvironments:\n  - name: a\n    path: a\n    editor: jsonnet\n", "gitops.yaml:6:13: environments[0].editor: must be one of 'kustomize', 'helm', 'manifests', 'argocd', 'flux-setters', got 'jsonnet'")]
         [InlineData("image:\n  name: a\n  tags:\n    strategy: newest\n", "gitops.yaml:4:15: image.tags.strategy: must be one of 'semver', 'newest-build', 'latest', 'alphabetical', 'name', 'digest', got 'newest'")]
         public void Unknown_kinds_list_the_known_ones(string yaml, string message)
         {
