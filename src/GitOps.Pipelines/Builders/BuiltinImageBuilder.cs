@@ -97,7 +97,7 @@ public sealed partial class BuiltinImageBuilder : IImageBuilder
         return new BuiltImage(reference, manifestDescriptor.Digest, [.. request.Tags]);
     }
 
-    private static void Validate(ImageBuildRequest request)
+    internal static void Validate(ImageBuildRequest request)
     {
         if (!Directory.Exists(request.Context))
             throw new GitOpsException($"build context '{request.Context}' is not a folder", ExitCode.InvalidInput);

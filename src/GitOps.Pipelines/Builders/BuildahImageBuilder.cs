@@ -1,0 +1,172 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using GitOps.Pipelines.Images;
+using GitOps.Pipelines.Oci;
+
+namespace GitOps.Pipelines.Builders;
+
+/// <summary>
+/// Builds with buildah, daemonless: <c>buildah --storage-driver vfs bud --isolation chroot</c> on the context's
+/// <c>Containerfile</c>/<c>Dockerfile</c> (or one generated from the request: FROM base, COPY the context to the working
+/// dir, ENTRYPOINT), with <c>--timestamp</c> from <see cref="ImageBuildRequest.Created"/> so rebuilds give one digest,
+/// then <c>buildah push</c> into the request's OCI layout. Each build has its own storage under a temp folder.
+/// </summary>
+public sealed class BuildahImageBuilder : IImageBuilder
+{
+    private readonly string _program;
+    private readonly string _baseDirectory;
+
+    /// <summary>A builder running <paramref name="program"/> (default <c>buildah</c> on PATH), for <paramref name="platform"/>
+    /// when given (else the host's); relative <c>oci:</c> base paths resolve against <paramref name="baseDirectory"/>.</summary>
+    public BuildahImageBuilder(OciPlatform? platform = null, string program = "buildah", string? baseDirectory = null)
+    {
+        Platform = platform;
+        _program = program;
+        _baseDirectory = Path.GetFullPath(baseDirectory ?? Environment.CurrentDirectory);
+    }
+
+    /// <inheritdoc />
+    public string Name => "buildah";
+
+    /// <summary>The platform asked for with <c>--platform</c>, or null for the host's.</summary>
+    public OciPlatform? Platform { get; }
+
+    /// <summary>The files buildah reads as the build's recipe, in the order it looks for them.</summary>
+    public static IReadOnlyList<string> RecipeFiles { get; } = ["Containerfile", "Dockerfile"];
+
+    /// <summary>The context's own Containerfile or Dockerfile, or null when it has neither.</summary>
+    public static string? FindRecipe(string context) =>
+        RecipeFiles.Select(f => Path.Combine(context, f)).FirstOrDefault(File.Exists);
+
+    /// <summary>Whether buildah is installed (it needs no daemon).</summary>
+    public async Task<BuilderAvailability> CheckAsync(CancellationToken cancellationToken = default)
+    {
+        var r = await BuildTool.TryRunAsync(_program, ["--version"], cancellationToken: cancellationToken);
+        return r switch
+        {
+            null => new BuilderAvailability(false, $"{_program} is not installed"),
+            { Ok: false } => new BuilderAvailability(false, $"{_program} --version failed: {r.StdErr.Trim()}"),
+            _ => new BuilderAvailability(true, r.StdOut.Trim()),
+        };
+    }
+
+    /// <summary>
+    /// The Containerfile generated for a context without one: FROM the base (an <c>oci:</c> path made absolute),
+    /// COPY the context to the working dir, WORKDIR, and ENTRYPOINT in exec form.
+    /// </summary>
+    public string GenerateRecipe(ImageBuildRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var from = request.Base;
+        if (from.StartsWith("oci:", StringComparison.Ordinal) && from.Length > 4 && !Path.IsPathRooted(from[4..]))
+            from = "oci:" + Path.GetFullPath(from[4..], _baseDirectory);
+        var text = new StringBuilder();
+        text.Append("FROM ").Append(from).Append('\n');
+        text.Append("COPY . ").Append(request.WorkingDir).Append('\n');
+        text.Append("WORKDIR ").Append(request.WorkingDir).Append('\n');
+        if (request.Entrypoint.Count > 0)
+            text.Append("ENTRYPOINT ").Append(JsonSerializer.Serialize(request.Entrypoint.ToArray(), BuilderJson.Default.StringArray)).Append('\n');
+        return text.ToString();
+    }
+
+    /// <summary>
+    /// The <c>buildah … bud</c> arguments for <paramref name="request"/>: storage under <paramref name="storage"/>,
+    /// the recipe <paramref name="recipe"/>, an ignore file when given, labels (with <c>org.opencontainers.image.created</c>),
+    /// <c>--timestamp</c>, and the local name <paramref name="localName"/>.
+    /// </summary>
+    public IReadOnlyList<string> BuildArguments(ImageBuildRequest request, string storage, string recipe, string? ignoreFile, string localName)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var args = new List<string>(StorageArguments(storage))
+        {
+            "bud", "--isolation", "chroot", "--format", "oci", "--identity-label=false",
+            "--timestamp", request.Created.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture),
+            "--file", recipe,
+        };
+        if (ignoreFile is not null) args.AddRange(["--ignorefile", ignoreFile]);
+        if (Platform is { } p)
+            args.AddRange(["--platform", p.Variant is null ? $"{p.Os}/{p.Architecture}" : $"{p.Os}/{p.Architecture}/{p.Variant}"]);
+        foreach (var (k, v) in Labels(request)) args.AddRange(["--label", $"{k}={v}"]);
+        args.AddRange(["--tag", localName, Path.GetFullPath(request.Context)]);
+        return args;
+    }
+
+    /// <inheritdoc />
+    public async Task<BuiltImage> BuildAsync(ImageBuildRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        BuiltinImageBuilder.Validate(request);
+        if (!BuildTool.OnPath(_program))
+            throw new GitOpsException($"image.builder 'buildah': {_program} is not installed (Debian: apt-get install buildah)", ExitCode.InvalidInput);
+
+        var layout = request.Output.EnsureCreated();
+        var work = Directory.CreateTempSubdirectory("gitops-buildah-").FullName;
+        try
+        {
+            var storage = Path.Combine(work, "storage");
+            var context = Path.GetFullPath(request.Context);
+            var recipe = FindRecipe(context);
+            if (recipe is null)
+            {
+                recipe = Path.Combine(work, "Containerfile");
+                await File.WriteAllTextAsync(recipe, GenerateRecipe(request), cancellationToken);
+            }
+            var ignoreFile = await IgnoreFileAsync(context, layout.Root, work, cancellationToken);
+
+            var localName = "localhost/gitops-build:" + request.Tags[0];
+            await BuildTool.RunAsync(_program, BuildArguments(request, storage, recipe, ignoreFile, localName),
+                cancellationToken: cancellationToken);
+            var digestFile = Path.Combine(work, "digest");
+            await BuildTool.RunAsync(_program,
+                [.. StorageArguments(storage), "push", "--quiet", "--format", "oci", "--digestfile", digestFile, localName,
+                    $"oci:{layout.Root}:{request.Tags[0]}"],
+                cancellationToken: cancellationToken);
+
+            var digest = (await File.ReadAllTextAsync(digestFile, cancellationToken)).Trim();
+            var descriptor = layout.Resolve(request.Tags[0]);
+            if (descriptor is null || descriptor.Digest != digest)
+                throw new GitOpsException($"buildah pushed {digest} but {layout.Root} tags {request.Tags[0]} as {descriptor?.Digest ?? "nothing"}");
+            foreach (var tag in request.Tags.Skip(1)) layout.Tag(descriptor, tag);
+
+            var reference = ImageReference.ParseNormalized(request.Repository) with { Tag = request.Tags[0], Digest = null };
+            return new BuiltImage(reference, digest, [.. request.Tags]);
+        }
+        finally
+        {
+            try { Directory.Delete(work, recursive: true); }
+            catch (IOException) { /* best effort: a temp folder */ }
+            catch (UnauthorizedAccessException) { /* best effort: a temp folder */ }
+        }
+    }
+
+    private static string[] StorageArguments(string storage) =>
+        ["--root", Path.Combine(storage, "root"), "--runroot", Path.Combine(storage, "run"), "--storage-driver", "vfs"];
+
+    /// <summary>The request's labels plus <c>org.opencontainers.image.created</c>, sorted.</summary>
+    private static SortedDictionary<string, string> Labels(ImageBuildRequest request)
+    {
+        var labels = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (k, v) in request.Labels) labels[k] = v;
+        labels[Annotations.Created] = DateTimeOffset.FromUnixTimeSeconds(request.Created.ToUnixTimeSeconds())
+            .UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+        return labels;
+    }
+
+    /// <summary>
+    /// When the output layout is inside the context (context ".", output ".gitops/…"), an ignore file that keeps it out of
+    /// the image, carrying over the context's own .containerignore/.dockerignore; otherwise null.
+    /// </summary>
+    private static async Task<string?> IgnoreFileAsync(string context, string output, string work, CancellationToken cancellationToken)
+    {
+        var relative = Path.GetRelativePath(context, output);
+        if (relative == "." || relative.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(relative)) return null;
+        var lines = new List<string>();
+        var own = new[] { ".containerignore", ".dockerignore" }.Select(f => Path.Combine(context, f)).FirstOrDefault(File.Exists);
+        if (own is not null) lines.AddRange(await File.ReadAllLinesAsync(own, cancellationToken));
+        lines.Add(relative.Replace('\\', '/'));
+        var path = Path.Combine(work, "ignore");
+        await File.WriteAllLinesAsync(path, lines, cancellationToken);
+        return path;
+    }
+}
