@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Text;
-using System.Text.Json;
 using GitOps.Pipelines.Images;
 using GitOps.Pipelines.Oci;
 
@@ -32,13 +30,6 @@ public sealed class BuildahImageBuilder : IImageBuilder
     /// <summary>The platform asked for with <c>--platform</c>, or null for the host's.</summary>
     public OciPlatform? Platform { get; }
 
-    /// <summary>The files buildah reads as the build's recipe, in the order it looks for them.</summary>
-    public static IReadOnlyList<string> RecipeFiles { get; } = ["Containerfile", "Dockerfile"];
-
-    /// <summary>The context's own Containerfile or Dockerfile, or null when it has neither.</summary>
-    public static string? FindRecipe(string context) =>
-        RecipeFiles.Select(f => Path.Combine(context, f)).FirstOrDefault(File.Exists);
-
     /// <summary>Whether buildah is installed (it needs no daemon).</summary>
     public async Task<BuilderAvailability> CheckAsync(CancellationToken cancellationToken = default)
     {
@@ -51,24 +42,8 @@ public sealed class BuildahImageBuilder : IImageBuilder
         };
     }
 
-    /// <summary>
-    /// The Containerfile generated for a context without one: FROM the base (an <c>oci:</c> path made absolute),
-    /// COPY the context to the working dir, WORKDIR, and ENTRYPOINT in exec form.
-    /// </summary>
-    public string GenerateRecipe(ImageBuildRequest request)
-    {
-        ArgumentNullException.ThrowIfNull(request);
-        var from = request.Base;
-        if (from.StartsWith("oci:", StringComparison.Ordinal) && from.Length > 4 && !Path.IsPathRooted(from[4..]))
-            from = "oci:" + Path.GetFullPath(from[4..], _baseDirectory);
-        var text = new StringBuilder();
-        text.Append("FROM ").Append(from).Append('\n');
-        text.Append("COPY . ").Append(request.WorkingDir).Append('\n');
-        text.Append("WORKDIR ").Append(request.WorkingDir).Append('\n');
-        if (request.Entrypoint.Count > 0)
-            text.Append("ENTRYPOINT ").Append(JsonSerializer.Serialize(request.Entrypoint.ToArray(), BuilderJson.Default.StringArray)).Append('\n');
-        return text.ToString();
-    }
+    /// <summary>The Containerfile generated for a context without one (see <see cref="Containerfile.Generate"/>).</summary>
+    public string GenerateRecipe(ImageBuildRequest request) => Containerfile.Generate(request, _baseDirectory);
 
     /// <summary>
     /// The <c>buildah … bud</c> arguments for <paramref name="request"/>: storage under <paramref name="storage"/>,
@@ -106,7 +81,7 @@ public sealed class BuildahImageBuilder : IImageBuilder
         {
             var storage = Path.Combine(work, "storage");
             var context = Path.GetFullPath(request.Context);
-            var recipe = FindRecipe(context);
+            var recipe = Containerfile.Find(context);
             if (recipe is null)
             {
                 recipe = Path.Combine(work, "Containerfile");
@@ -144,7 +119,7 @@ public sealed class BuildahImageBuilder : IImageBuilder
         ["--root", Path.Combine(storage, "root"), "--runroot", Path.Combine(storage, "run"), "--storage-driver", "vfs"];
 
     /// <summary>The request's labels plus <c>org.opencontainers.image.created</c>, sorted.</summary>
-    private static SortedDictionary<string, string> Labels(ImageBuildRequest request)
+    internal static SortedDictionary<string, string> Labels(ImageBuildRequest request)
     {
         var labels = new SortedDictionary<string, string>(StringComparer.Ordinal);
         foreach (var (k, v) in request.Labels) labels[k] = v;
