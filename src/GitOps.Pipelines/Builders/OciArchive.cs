@@ -32,10 +32,16 @@ public static class OciArchive
             }
             var source = new OciLayout(work);
             if (!source.Exists) throw new GitOpsException($"{archive} is not an OCI image layout (no oci-layout and index.json)");
+            // One image, perhaps listed once per tag (the .NET SDK does that).
             var manifests = source.ReadIndex().Manifests;
-            if (manifests.Count != 1)
-                throw new GitOpsException($"{archive} holds {manifests.Count} images; one was expected");
-            var top = manifests[0] with { Annotations = null };
+            if (manifests.Select(m => m.Digest).Distinct().Count() != 1)
+                throw new GitOpsException($"{archive} holds {manifests.Select(m => m.Digest).Distinct().Count()} images; one was expected");
+            var top = manifests[0] with
+            {
+                Annotations = null,
+                // An empty "platform": {} says nothing; keep a platform only when it names os and architecture.
+                Platform = manifests[0].Platform is { Os.Length: > 0, Architecture.Length: > 0 } p ? p : null,
+            };
 
             output.EnsureCreated();
             foreach (var file in Directory.EnumerateFiles(Path.Combine(work, "blobs"), "*", SearchOption.AllDirectories))
