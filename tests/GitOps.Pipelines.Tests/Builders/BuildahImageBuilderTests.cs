@@ -50,6 +50,27 @@ public class BuildahImageBuilderTests
         }
 
         [Fact]
+        public async Task A_base_in_an_oci_layout_relative_to_the_base_directory_comes_first()
+        {
+            using var dir = new TempDir();
+            var baseRequest = SampleApp.Request(SampleApp.Write(dir.Combine("base-src")), dir.Combine("images", "base"), "v1") with
+            {
+                WorkingDir = "/usr/share/base",
+            };
+            var baseImage = await new BuiltinImageBuilder().BuildAsync(baseRequest);
+            var request = SampleApp.Request(SampleApp.Write(dir.Combine("src")), dir.Combine("layout")) with { Base = "oci:images/base:v1" };
+
+            var image = await new BuildahImageBuilder(baseDirectory: dir.Path).BuildAsync(request);
+
+            var layers = request.Output.ReadManifest(image.Digest).Layers;
+            Assert.Equal(2, layers.Count);
+            var baseFiles = SampleApp.LayerEntries(request.Output, layers[0].Digest).Select(e => e.Name.TrimStart('.', '/')).ToList();
+            Assert.Contains("usr/share/base/hello.sh", baseFiles);
+            Assert.Equal(baseRequest.Output.ReadConfig(baseRequest.Output.ReadManifest(baseImage.Digest).Config.Digest).RootFs.DiffIds[0],
+                request.Output.ReadConfig(request.Output.ReadManifest(image.Digest).Config.Digest).RootFs.DiffIds[0]);
+        }
+
+        [Fact]
         public async Task Every_tag_names_the_pushed_digest_in_the_layout()
         {
             using var dir = new TempDir();
