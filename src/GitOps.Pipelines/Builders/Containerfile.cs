@@ -15,7 +15,7 @@ public static class Containerfile
 
     /// <summary>
     /// The recipe for a context without one: FROM the base (an <c>oci:</c> path made absolute against
-    /// <paramref name="baseDirectory"/>), COPY the context to the working dir, WORKDIR, and ENTRYPOINT in exec form.
+    /// <paramref name="baseDirectory"/>), COPY the context to the working dir (JSON form), WORKDIR, and ENTRYPOINT in exec form.
     /// </summary>
     public static string Generate(ImageBuildRequest request, string baseDirectory)
     {
@@ -25,7 +25,8 @@ public static class Containerfile
             from = "oci:" + Path.GetFullPath(from[4..], baseDirectory);
         var text = new StringBuilder();
         text.Append("FROM ").Append(from).Append('\n');
-        text.Append("COPY . ").Append(request.WorkingDir).Append('\n');
+        // Exec (JSON) form, so a working dir with spaces stays one argument.
+        text.Append("COPY ").Append(JsonSerializer.Serialize(new[] { ".", request.WorkingDir }, BuilderJson.Default.StringArray)).Append('\n');
         text.Append("WORKDIR ").Append(request.WorkingDir).Append('\n');
         if (request.Entrypoint.Count > 0)
             text.Append("ENTRYPOINT ").Append(JsonSerializer.Serialize(request.Entrypoint.ToArray(), BuilderJson.Default.StringArray)).Append('\n');

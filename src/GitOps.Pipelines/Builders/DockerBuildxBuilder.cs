@@ -27,6 +27,9 @@ public sealed class DockerBuildxBuilder : IImageBuilder
     /// <inheritdoc />
     public string Name => "docker";
 
+    /// <summary>How long <see cref="CheckAsync"/> waits for <c>docker info</c> (default 30 s).</summary>
+    public TimeSpan CheckTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
     /// <summary>The platforms passed to <c>--platform</c>; several give an OCI index.</summary>
     public IReadOnlyList<OciPlatform> Platforms { get; }
 
@@ -36,7 +39,18 @@ public sealed class DockerBuildxBuilder : IImageBuilder
     /// </summary>
     public async Task<BuilderAvailability> CheckAsync(CancellationToken cancellationToken = default)
     {
-        var info = await BuildTool.TryRunAsync(_program, ["info", "--format", "{{.ServerVersion}}"], cancellationToken: cancellationToken);
+        // A daemon socket that accepts and never answers must not hang the build.
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(CheckTimeout);
+        BuildToolResult? info;
+        try
+        {
+            info = await BuildTool.TryRunAsync(_program, ["info", "--format", "{{.ServerVersion}}"], cancellationToken: timeout.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return new BuilderAvailability(false, $"no Docker daemon answers ({_program} info gave no answer in {CheckTimeout.TotalSeconds:0} s)");
+        }
         if (info is null) return new BuilderAvailability(false, $"{_program} is not installed");
         if (!info.Ok || string.IsNullOrWhiteSpace(info.StdOut))
             return new BuilderAvailability(false, $"no Docker daemon answers ({_program} info: {FirstLine(info.StdErr + info.StdOut)})");

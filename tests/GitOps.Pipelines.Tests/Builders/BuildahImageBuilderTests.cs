@@ -204,7 +204,7 @@ public class BuildahImageBuilderTests
             var recipe = new BuildahImageBuilder(baseDirectory: "/repo").GenerateRecipe(
                 SampleApp.Request("/ctx", "/out") with { Base = "oci:base/layout:1", Entrypoint = ["/app/hello", "--port", "8080"] });
 
-            Assert.Equal("FROM oci:/repo/base/layout:1\nCOPY . /app\nWORKDIR /app\nENTRYPOINT [\"/app/hello\",\"--port\",\"8080\"]\n", recipe);
+            Assert.Equal("FROM oci:/repo/base/layout:1\nCOPY [\".\",\"/app\"]\nWORKDIR /app\nENTRYPOINT [\"/app/hello\",\"--port\",\"8080\"]\n", recipe);
         }
     }
 }

@@ -39,6 +39,23 @@ public class DockerBuildxBuilderTests
         }
 
         [Fact]
+        [System.Runtime.Versioning.SupportedOSPlatform("linux")]
+        public async Task A_daemon_that_never_answers_is_not_available_after_the_timeout()
+        {
+            using var dir = new TempDir();
+            var docker = dir.Combine("docker");
+            await File.WriteAllTextAsync(docker, "#!/bin/sh\nexec sleep 30\n");
+            File.SetUnixFileMode(docker, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            var watch = System.Diagnostics.Stopwatch.StartNew();
+
+            var available = await new DockerBuildxBuilder(program: docker) { CheckTimeout = TimeSpan.FromSeconds(1) }.CheckAsync();
+
+            Assert.False(available.Available);
+            Assert.EndsWith("info gave no answer in 1 s)", available.Reason);
+            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(15), $"took {watch.Elapsed}");
+        }
+
+        [Fact]
         public async Task Building_without_a_daemon_fails_with_the_reason_and_writes_nothing()
         {
             using var dir = new TempDir();
