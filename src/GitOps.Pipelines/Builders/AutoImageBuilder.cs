@@ -4,25 +4,22 @@ namespace GitOps.Pipelines.Builders;
 
 /// <summary>
 /// <c>builder: auto</c>: picks what the machine has, per build, and says which and why: docker when a daemon answers,
-/// else buildah when it is installed and the context has a Containerfile or Dockerfile (and one platform is built),
-/// else the builtin assembler.
+/// else buildah when it is installed and the context has a Containerfile or Dockerfile, else the builtin assembler.
 /// </summary>
 public sealed class AutoImageBuilder : IImageBuilder
 {
     private readonly DockerBuildxBuilder _docker;
     private readonly BuildahImageBuilder _buildah;
     private readonly IImageBuilder _builtin;
-    private readonly int _platformCount;
     private readonly TextWriter _log;
 
-    /// <summary>Chooses among <paramref name="docker"/>, <paramref name="buildah"/> and <paramref name="builtin"/> for
-    /// <paramref name="platformCount"/> platforms, logging the choice to <paramref name="log"/>.</summary>
-    public AutoImageBuilder(DockerBuildxBuilder docker, BuildahImageBuilder buildah, IImageBuilder builtin, int platformCount, TextWriter log)
+    /// <summary>Chooses among <paramref name="docker"/>, <paramref name="buildah"/> and <paramref name="builtin"/> (built for
+    /// the same platforms), logging the choice to <paramref name="log"/>.</summary>
+    public AutoImageBuilder(DockerBuildxBuilder docker, BuildahImageBuilder buildah, IImageBuilder builtin, TextWriter log)
     {
         _docker = docker;
         _buildah = buildah;
         _builtin = builtin;
-        _platformCount = platformCount;
         _log = log;
     }
 
@@ -38,8 +35,6 @@ public sealed class AutoImageBuilder : IImageBuilder
         var recipe = Containerfile.Find(context);
         if (recipe is null)
             return (_builtin, $"{docker.Reason}; the context has no {string.Join(" or ", Containerfile.Names)} for buildah");
-        if (_platformCount > 1)
-            return (_builtin, $"{docker.Reason}; buildah builds one platform here, {_platformCount} are asked for");
         var buildah = await _buildah.CheckAsync(cancellationToken);
         return buildah.Available
             ? (_buildah, $"{docker.Reason}; {buildah.Reason} builds {Path.GetFileName(recipe)}")
@@ -71,19 +66,19 @@ public static class ImageBuilders
         {
             0 => null,
             1 => platforms[0],
-            _ when kind is "buildah" or "dotnet" =>
-                throw new GitOpsException($"image.builder '{kind}' builds one platform; use 'builtin' or 'docker' for {platforms.Count}", ExitCode.InvalidInput),
+            _ when kind is "dotnet" =>
+                throw new GitOpsException($"image.builder 'dotnet' builds one platform; use 'builtin', 'buildah' or 'docker' for {platforms.Count}", ExitCode.InvalidInput),
             _ => null,
         };
         IImageBuilder Builtin() => platforms.Count == 0 ? new BuiltinImageBuilder(baseDirectory: baseDirectory) : new BuiltinImageBuilder(platforms, baseDirectory);
         return kind switch
         {
             "builtin" => Builtin(),
-            "buildah" => new BuildahImageBuilder(one, baseDirectory: baseDirectory),
+            "buildah" => new BuildahImageBuilder(platforms, baseDirectory: baseDirectory),
             "docker" => new DockerBuildxBuilder(platforms, baseDirectory: baseDirectory),
             "dotnet" => new DotnetPublishContainerBuilder(one, LoopbackRegistry(baseImage)),
             "auto" => new AutoImageBuilder(new DockerBuildxBuilder(platforms, baseDirectory: baseDirectory),
-                new BuildahImageBuilder(one, baseDirectory: baseDirectory), Builtin(), platforms.Count, log),
+                new BuildahImageBuilder(platforms, baseDirectory: baseDirectory), Builtin(), log),
             _ => throw new GitOpsException($"image.builder '{kind}' is not one of builtin, buildah, docker, dotnet, auto", ExitCode.InvalidInput),
         };
     }

@@ -15,11 +15,12 @@ public sealed class BuildahImageBuilder : IImageBuilder
     private readonly string _program;
     private readonly string _baseDirectory;
 
-    /// <summary>A builder running <paramref name="program"/> (default <c>buildah</c> on PATH), for <paramref name="platform"/>
-    /// when given (else the host's); relative <c>oci:</c> base paths resolve against <paramref name="baseDirectory"/>.</summary>
-    public BuildahImageBuilder(OciPlatform? platform = null, string program = "buildah", string? baseDirectory = null)
+    /// <summary>A builder running <paramref name="program"/> (default <c>buildah</c> on PATH), for <paramref name="platforms"/>
+    /// when given (else the host's; several give an OCI index through <c>--manifest</c>); relative <c>oci:</c> base paths
+    /// resolve against <paramref name="baseDirectory"/>.</summary>
+    public BuildahImageBuilder(IReadOnlyList<OciPlatform>? platforms = null, string program = "buildah", string? baseDirectory = null)
     {
-        Platform = platform;
+        Platforms = platforms ?? [];
         _program = program;
         _baseDirectory = Path.GetFullPath(baseDirectory ?? Environment.CurrentDirectory);
     }
@@ -27,8 +28,8 @@ public sealed class BuildahImageBuilder : IImageBuilder
     /// <inheritdoc />
     public string Name => "buildah";
 
-    /// <summary>The platform asked for with <c>--platform</c>, or null for the host's.</summary>
-    public OciPlatform? Platform { get; }
+    /// <summary>The platforms asked for with <c>--platform</c>; none: the host's; several: an image index.</summary>
+    public IReadOnlyList<OciPlatform> Platforms { get; }
 
     /// <summary>Whether buildah is installed (it needs no daemon).</summary>
     public async Task<BuilderAvailability> CheckAsync(CancellationToken cancellationToken = default)
@@ -60,10 +61,11 @@ public sealed class BuildahImageBuilder : IImageBuilder
             "--file", recipe,
         };
         if (ignoreFile is not null) args.AddRange(["--ignorefile", ignoreFile]);
-        if (Platform is { } p)
-            args.AddRange(["--platform", p.Variant is null ? $"{p.Os}/{p.Architecture}" : $"{p.Os}/{p.Architecture}/{p.Variant}"]);
+        if (Platforms.Count > 0)
+            args.AddRange(["--platform", string.Join(',', Platforms.Select(BuiltinImageBuilder.Describe))]);
         foreach (var (k, v) in Labels(request)) args.AddRange(["--label", $"{k}={v}"]);
-        args.AddRange(["--tag", localName, Path.GetFullPath(request.Context)]);
+        // Several platforms: each image is added to a manifest list, pushed as an OCI index.
+        args.AddRange([Platforms.Count > 1 ? "--manifest" : "--tag", localName, Path.GetFullPath(request.Context)]);
         return args;
     }
 
@@ -93,9 +95,7 @@ public sealed class BuildahImageBuilder : IImageBuilder
             await BuildTool.RunAsync(_program, BuildArguments(request, storage, recipe, ignoreFile, localName),
                 cancellationToken: cancellationToken);
             var digestFile = Path.Combine(work, "digest");
-            await BuildTool.RunAsync(_program,
-                [.. StorageArguments(storage), "push", "--quiet", "--format", "oci", "--digestfile", digestFile, localName,
-                    $"oci:{layout.Root}:{request.Tags[0]}"],
+            await BuildTool.RunAsync(_program, PushArguments(storage, digestFile, localName, $"oci:{layout.Root}:{request.Tags[0]}"),
                 cancellationToken: cancellationToken);
 
             var digest = (await File.ReadAllTextAsync(digestFile, cancellationToken)).Trim();
@@ -114,6 +114,12 @@ public sealed class BuildahImageBuilder : IImageBuilder
             catch (UnauthorizedAccessException) { /* best effort: a temp folder */ }
         }
     }
+
+    /// <summary>The <c>buildah push</c> (one platform) or <c>buildah manifest push --all</c> (several) arguments.</summary>
+    public IReadOnlyList<string> PushArguments(string storage, string digestFile, string localName, string destination) =>
+        Platforms.Count > 1
+            ? [.. StorageArguments(storage), "manifest", "push", "--all", "--quiet", "--format", "oci", "--digestfile", digestFile, localName, destination]
+            : [.. StorageArguments(storage), "push", "--quiet", "--format", "oci", "--digestfile", digestFile, localName, destination];
 
     private static string[] StorageArguments(string storage) =>
         ["--root", Path.Combine(storage, "root"), "--runroot", Path.Combine(storage, "run"), "--storage-driver", "vfs"];

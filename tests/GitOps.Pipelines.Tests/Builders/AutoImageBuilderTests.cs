@@ -7,8 +7,8 @@ namespace GitOps.Pipelines.Tests.Builders;
 /// <summary><c>builder: auto</c> on this machine: docker CLI without a daemon, buildah installed.</summary>
 public class AutoImageBuilderTests
 {
-    private static AutoImageBuilder Auto(TextWriter log, string buildah = "buildah", int platforms = 1) =>
-        new(new DockerBuildxBuilder(), new BuildahImageBuilder(program: buildah), new BuiltinImageBuilder(), platforms, log);
+    private static AutoImageBuilder Auto(TextWriter log, string buildah = "buildah") =>
+        new(new DockerBuildxBuilder(), new BuildahImageBuilder(program: buildah), new BuiltinImageBuilder(), log);
 
     [Fact]
     public async Task A_context_with_a_Containerfile_is_built_by_buildah_and_the_log_says_why()
@@ -53,19 +53,6 @@ public class AutoImageBuilderTests
         Assert.EndsWith("no-buildah is not installed", reason);
     }
 
-    [Fact]
-    public async Task Several_platforms_go_to_builtin_even_with_a_Containerfile()
-    {
-        using var dir = new TempDir();
-        var src = SampleApp.Write(dir.Combine("src"));
-        await File.WriteAllTextAsync(Path.Combine(src, "Containerfile"), "FROM scratch\n");
-
-        var (builder, reason) = await Auto(TextWriter.Null, platforms: 2).ChooseAsync(src);
-
-        Assert.Equal("builtin", builder.Name);
-        Assert.Contains("buildah builds one platform here, 2 are asked for", reason);
-    }
-
     public class Factory
     {
         [Theory]
@@ -92,9 +79,18 @@ public class AutoImageBuilderTests
         }
 
         [Fact]
-        public void A_single_platform_builder_refuses_several()
+        public void Platforms_reach_buildah()
         {
-            var e = Assert.Throws<GitOpsException>(() => ImageBuilders.Create("buildah",
+            var builder = (BuildahImageBuilder)ImageBuilders.Create("buildah",
+                [new OciPlatform("amd64", "linux"), new OciPlatform("arm64", "linux")], "/repo", "scratch", TextWriter.Null);
+
+            Assert.Equal(["amd64", "arm64"], builder.Platforms.Select(p => p.Architecture));
+        }
+
+        [Fact]
+        public void The_dotnet_builder_refuses_several_platforms()
+        {
+            var e = Assert.Throws<GitOpsException>(() => ImageBuilders.Create("dotnet",
                 [new OciPlatform("amd64", "linux"), new OciPlatform("arm64", "linux")], "/repo", "scratch", TextWriter.Null));
 
             Assert.Equal(ExitCode.InvalidInput, e.Code);

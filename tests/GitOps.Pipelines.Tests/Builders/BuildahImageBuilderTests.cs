@@ -112,6 +112,52 @@ public class BuildahImageBuilderTests
         }
     }
 
+    public class Platforms
+    {
+        private static readonly BuildahImageBuilder TwoPlatforms = new([new OciPlatform("amd64", "linux"), new OciPlatform("arm64", "linux")]);
+
+        [Fact]
+        public async Task Two_platforms_give_a_tagged_index_whose_arm64_image_skopeo_picks()
+        {
+            using var dir = new TempDir();
+            var request = SampleApp.Request(SampleApp.Write(dir.Combine("src")), dir.Combine("layout"), "1.0.0", "latest");
+
+            var image = await TwoPlatforms.BuildAsync(request);
+
+            using var raw = JsonDocument.Parse(ExternalTool.Run("skopeo", "inspect", "--raw", $"oci:{request.Output.Root}:latest"));
+            Assert.Equal(MediaTypes.ImageIndex, raw.RootElement.GetProperty("mediaType").GetString());
+            Assert.Equal(["amd64", "arm64"], raw.RootElement.GetProperty("manifests").EnumerateArray()
+                .Select(m => m.GetProperty("platform").GetProperty("architecture").GetString()).Order());
+            Assert.Equal(image.Digest, request.Output.Resolve("1.0.0")?.Digest);
+            using var arm = JsonDocument.Parse(ExternalTool.Run("skopeo", "--override-arch", "arm64", "inspect", $"oci:{request.Output.Root}:1.0.0"));
+            Assert.Equal("arm64", arm.RootElement.GetProperty("Architecture").GetString());
+            Assert.Equal("platform", arm.RootElement.GetProperty("Labels").GetProperty("team").GetString());
+        }
+
+        [Fact]
+        public async Task Two_builds_give_one_index_digest()
+        {
+            using var one = new TempDir();
+            using var two = new TempDir();
+
+            var first = await TwoPlatforms.BuildAsync(SampleApp.Request(SampleApp.Write(one.Combine("src")), one.Combine("layout")));
+            var second = await TwoPlatforms.BuildAsync(SampleApp.Request(SampleApp.Write(two.Combine("src")), two.Combine("layout")));
+
+            Assert.Equal(first.Digest, second.Digest);
+        }
+
+        [Fact]
+        public void Several_platforms_build_into_a_manifest_list_and_push_it_all()
+        {
+            var args = TwoPlatforms.BuildArguments(SampleApp.Request("/ctx", "/out"), "/s", "/r", null, "localhost/gitops-build:1.0.0");
+            var push = TwoPlatforms.PushArguments("/s", "/d", "localhost/gitops-build:1.0.0", "oci:/out:1.0.0");
+
+            Assert.Equal("linux/amd64,linux/arm64", args[args.ToList().IndexOf("--platform") + 1]);
+            Assert.Equal(["--manifest", "localhost/gitops-build:1.0.0", "/ctx"], args.TakeLast(3));
+            Assert.Equal(["manifest", "push", "--all"], push.Skip(6).Take(3));
+        }
+    }
+
     public class Own_recipe
     {
         [Fact]
@@ -184,7 +230,7 @@ public class BuildahImageBuilderTests
         [Fact]
         public void Bud_runs_chroot_isolated_on_vfs_in_its_own_storage_with_the_timestamp_labels_and_platform()
         {
-            var builder = new BuildahImageBuilder(new OciPlatform("arm64", "linux"));
+            var builder = new BuildahImageBuilder([new OciPlatform("arm64", "linux")]);
             var request = SampleApp.Request("/ctx", "/out");
 
             var args = builder.BuildArguments(request, "/tmp/s", "/tmp/Containerfile", null, "localhost/gitops-build:1.0.0");
