@@ -41,7 +41,14 @@ public sealed record ImageConfig(
     string WorkingDir,
     IReadOnlyList<string> Entrypoint,
     TagRules Tags,
-    IReadOnlyDictionary<string, string> Labels);
+    IReadOnlyDictionary<string, string> Labels)
+{
+    /// <summary>Platforms to build, as <c>os/arch[/variant]</c>; several give an OCI index; empty: the builder's default.</summary>
+    public IReadOnlyList<string> Platforms { get; init; } = [];
+
+    /// <summary>How built images are tagged (metadata-action flavor: prefix, suffix, raw tags, latest).</summary>
+    public GitOps.Pipelines.Tags.TagFlavor Tagging { get; init; } = GitOps.Pipelines.Tags.TagFlavor.Default;
+}
 
 /// <summary>Tag rules: how tags are chosen among a repository's tags.</summary>
 public sealed record TagRules(string Strategy, string? Constraint, string? AllowTags, IReadOnlyList<string> IgnoreTags);

@@ -65,7 +65,8 @@ public static partial class GitOpsConfigLoader
         var root = LoadRoot(yaml, file);
         var top = new ConfigSection(file, "", root, "image", "runtime", "environments", "sync", "webhook", "stateDir");
 
-        var imageSection = top.Section("image", "name", "registry", "context", "builder", "base", "workingDir", "entrypoint", "tags", "labels")
+        var imageSection = top.Section("image", "name", "registry", "context", "builder", "base", "workingDir", "entrypoint", "tags", "labels",
+                "platforms", "tagging")
             ?? throw top.Error(top.Start, "", "image is required");
         var image = ReadImage(imageSection);
 
@@ -176,6 +177,7 @@ public static partial class GitOpsConfigLoader
     private static ImageConfig ReadImage(ConfigSection s)
     {
         var tags = s.Section("tags", "strategy", "constraint", "allowTags", "ignoreTags");
+        var tagging = s.Section("tagging", "prefix", "suffix", "raw", "latest");
         return new ImageConfig(
             Name: s.RequiredString("name"),
             Registry: s.String("registry", "oci:.gitops/registry"),
@@ -189,7 +191,40 @@ public static partial class GitOpsConfigLoader
                 tags?.OptionalString("constraint"),
                 tags?.OptionalString("allowTags"),
                 tags?.StringList("ignoreTags") ?? []),
-            Labels: s.StringMap("labels"));
+            Labels: s.StringMap("labels"))
+        {
+            Platforms = Checked(s, "platforms", PlatformPattern(), "must be os/arch or os/arch/variant (e.g. linux/amd64, linux/arm64/v8)"),
+            Tagging = tagging is null ? Tags.TagFlavor.Default : new Tags.TagFlavor(
+                CheckedString(tagging, "prefix", TagCharsPattern(), "must be letters, digits, '_', '.' or '-'"),
+                CheckedString(tagging, "suffix", TagCharsPattern(), "must be letters, digits, '_', '.' or '-'"),
+                Checked(tagging, "raw", Images.ReferenceGrammar.AnchoredTag, "must be a tag (letters, digits, '_', '.', '-'; at most 128; not starting with '.' or '-')"),
+                tagging.Boolean("latest", true)),
+        };
+    }
+
+    [GeneratedRegex("^[a-z0-9]+/[a-z0-9_]+(/[a-z0-9]+)?$")]
+    private static partial Regex PlatformPattern();
+
+    [GeneratedRegex("^[A-Za-z0-9_.-]*$")]
+    private static partial Regex TagCharsPattern();
+
+    /// <summary>A string list whose every entry matches <paramref name="pattern"/>.</summary>
+    private static IReadOnlyList<string> Checked(ConfigSection s, string key, Regex pattern, string rule)
+    {
+        var list = s.StringList(key);
+        for (var i = 0; i < list.Count; i++)
+        {
+            if (!pattern.IsMatch(list[i]))
+                throw s.Error(((YamlSequenceNode)s.Node(key)!).Children[i].Start, $"{s.KeyPath(key)}[{i}]", $"{rule}, got '{list[i]}'");
+        }
+        return list;
+    }
+
+    /// <summary>A string (empty when absent) that matches <paramref name="pattern"/>.</summary>
+    private static string CheckedString(ConfigSection s, string key, Regex pattern, string rule)
+    {
+        var value = s.String(key, "");
+        return pattern.IsMatch(value) ? value : throw s.Error(s.Node(key)!.Start, s.KeyPath(key), $"{rule}, got '{value}'");
     }
 
     // flux-setters sets the markers of one Flux image policy: required, and namespace:name.

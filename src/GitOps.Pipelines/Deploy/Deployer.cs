@@ -74,7 +74,7 @@ public sealed class Deployer
         if (!Directory.Exists(context))
             throw new GitOpsException($"{_config.SourceFile}: image.context '{image.Context}' does not exist ({context}); publish the app first (./build.sh --target Image does)", ExitCode.InvalidInput);
         var source = await AppSource.ReadAsync(_config.BaseDir, cancellationToken);
-        var tagSet = source.TagSet();
+        var tagSet = source.TagSet(image.Tagging);
         var tags = tagSet.Tags;
         var labels = new Dictionary<string, string>(image.Labels);
         foreach (var (k, v) in tagSet.Labels) labels[k] = v;

@@ -87,11 +87,8 @@ public static class DeployerFactory
     public static Deployer Create(GitOpsConfig config, IWebhookEndpoint webhooks, TextWriter log)
     {
         var state = config.Resolve(config.StateDir);
-        IImageBuilder builder = config.Image.Builder switch
-        {
-            "builtin" or "auto" => new BuiltinImageBuilder(),
-            var other => throw new GitOpsException($"{config.SourceFile}: image.builder '{other}' is not available yet; use 'builtin'", ExitCode.InvalidInput),
-        };
+        var builder = ImageBuilders.Create(config.Image.Builder, [.. config.Image.Platforms.Select(BuiltinImageBuilder.ParsePlatform)],
+            config.BaseDir, config.Image.Base, log);
         var registry = RegistryFactory.Open(config.Image.Registry, config.BaseDir);
         var r = config.Runtime;
         var runtime = new RuntimeRepo(RuntimeUrl(config), r.Branch, Path.Combine(state, "work", "runtime"), r.AuthorName, r.AuthorEmail);
