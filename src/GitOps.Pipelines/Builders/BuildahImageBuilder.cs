@@ -1,3 +1,4 @@
+using GitOps.Pipelines.Processes;
 using System.Globalization;
 using GitOps.Pipelines.Images;
 using GitOps.Pipelines.Oci;
@@ -34,7 +35,7 @@ public sealed class BuildahImageBuilder : IImageBuilder
     /// <summary>Whether buildah is installed (it needs no daemon).</summary>
     public async Task<BuilderAvailability> CheckAsync(CancellationToken cancellationToken = default)
     {
-        var r = await BuildTool.TryRunAsync(_program, ["--version"], cancellationToken: cancellationToken);
+        var r = await ExternalTool.TryRunAsync(_program, ["--version"], cancellationToken: cancellationToken);
         return r switch
         {
             null => new BuilderAvailability(false, $"{_program} is not installed"),
@@ -74,7 +75,7 @@ public sealed class BuildahImageBuilder : IImageBuilder
     {
         ArgumentNullException.ThrowIfNull(request);
         BuiltinImageBuilder.Validate(request);
-        if (!BuildTool.OnPath(_program))
+        if (!ExternalTool.OnPath(_program))
             throw new GitOpsException($"image.builder 'buildah': {_program} is not installed (Debian: apt-get install buildah)", ExitCode.InvalidInput);
 
         var layout = request.Output.EnsureCreated();
@@ -92,10 +93,10 @@ public sealed class BuildahImageBuilder : IImageBuilder
             var ignoreFile = await IgnoreFileAsync(context, layout.Root, work, cancellationToken);
 
             var localName = "localhost/gitops-build:" + request.Tags[0];
-            await BuildTool.RunAsync(_program, BuildArguments(request, storage, recipe, ignoreFile, localName),
+            await ExternalTool.RunAsync(_program, BuildArguments(request, storage, recipe, ignoreFile, localName),
                 cancellationToken: cancellationToken);
             var digestFile = Path.Combine(work, "digest");
-            await BuildTool.RunAsync(_program, PushArguments(storage, digestFile, localName, $"oci:{layout.Root}:{request.Tags[0]}"),
+            await ExternalTool.RunAsync(_program, PushArguments(storage, digestFile, localName, $"oci:{layout.Root}:{request.Tags[0]}"),
                 cancellationToken: cancellationToken);
 
             var digest = (await File.ReadAllTextAsync(digestFile, cancellationToken)).Trim();

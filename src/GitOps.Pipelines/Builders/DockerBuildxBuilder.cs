@@ -1,3 +1,4 @@
+using GitOps.Pipelines.Processes;
 using System.Globalization;
 using GitOps.Pipelines.Images;
 using GitOps.Pipelines.Oci;
@@ -42,10 +43,10 @@ public sealed class DockerBuildxBuilder : IImageBuilder
         // A daemon socket that accepts and never answers must not hang the build.
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(CheckTimeout);
-        BuildToolResult? info;
+        ToolResult? info;
         try
         {
-            info = await BuildTool.TryRunAsync(_program, ["info", "--format", "{{.ServerVersion}}"], cancellationToken: timeout.Token);
+            info = await ExternalTool.TryRunAsync(_program, ["info", "--format", "{{.ServerVersion}}"], cancellationToken: timeout.Token);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
@@ -54,7 +55,7 @@ public sealed class DockerBuildxBuilder : IImageBuilder
         if (info is null) return new BuilderAvailability(false, $"{_program} is not installed");
         if (!info.Ok || string.IsNullOrWhiteSpace(info.StdOut))
             return new BuilderAvailability(false, $"no Docker daemon answers ({_program} info: {FirstLine(info.StdErr + info.StdOut)})");
-        var buildx = await BuildTool.TryRunAsync(_program, ["buildx", "version"], cancellationToken: cancellationToken);
+        var buildx = await ExternalTool.TryRunAsync(_program, ["buildx", "version"], cancellationToken: cancellationToken);
         if (buildx is not { Ok: true })
             return new BuilderAvailability(false, $"the Docker daemon {info.StdOut.Trim()} answers but buildx is missing ({FirstLine(buildx?.StdErr ?? "")})");
         return new BuilderAvailability(true, $"Docker daemon {info.StdOut.Trim()} with {buildx.StdOut.Trim()}");
@@ -102,7 +103,7 @@ public sealed class DockerBuildxBuilder : IImageBuilder
                 await File.WriteAllTextAsync(recipe, Containerfile.Generate(request, _baseDirectory), cancellationToken);
             }
             var archive = Path.Combine(work, "image.tar");
-            await BuildTool.RunAsync(_program, BuildArguments(request, recipe, archive), cancellationToken: cancellationToken);
+            await ExternalTool.RunAsync(_program, BuildArguments(request, recipe, archive), cancellationToken: cancellationToken);
             var top = await OciArchive.ImportAsync(archive, request.Output, request.Tags, cancellationToken);
             var reference = ImageReference.ParseNormalized(request.Repository) with { Tag = request.Tags[0], Digest = null };
             return new BuiltImage(reference, top.Digest, [.. request.Tags]);

@@ -1,3 +1,4 @@
+using GitOps.Pipelines.Processes;
 using System.Globalization;
 using System.Security;
 using System.Text;
@@ -119,7 +120,7 @@ public sealed class DotnetPublishContainerBuilder : IImageBuilder
         ArgumentNullException.ThrowIfNull(request);
         var project = FindProject(request.Context);
         BuiltinImageBuilder.Validate(request with { Context = Path.GetDirectoryName(project)! });
-        if (!BuildTool.OnPath(_program))
+        if (!ExternalTool.OnPath(_program))
             throw new GitOpsException($"image.builder 'dotnet': {_program} is not installed (the .NET SDK)", ExitCode.InvalidInput);
 
         var work = Directory.CreateTempSubdirectory("gitops-dotnet-").FullName;
@@ -130,7 +131,7 @@ public sealed class DotnetPublishContainerBuilder : IImageBuilder
             var archive = Path.Combine(work, "image.tar");
             var environment = new Dictionary<string, string> { ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1", ["DOTNET_NOLOGO"] = "1" };
             if (InsecureRegistries.Count > 0) environment["DOTNET_CONTAINER_INSECURE_REGISTRIES"] = string.Join(',', InsecureRegistries);
-            var r = await BuildTool.TryRunAsync(_program, BuildArguments(request, project, archive, itemsFile), Path.GetDirectoryName(project),
+            var r = await ExternalTool.TryRunAsync(_program, BuildArguments(request, project, archive, itemsFile), Path.GetDirectoryName(project),
                 environment, cancellationToken) ?? throw new GitOpsException($"{_program} could not be started");
             if (!r.Ok)
             {

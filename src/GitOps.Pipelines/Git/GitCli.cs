@@ -1,5 +1,4 @@
-using System.Diagnostics;
-using System.Text;
+using GitOps.Pipelines.Processes;
 
 namespace GitOps.Pipelines.Git;
 
@@ -36,47 +35,12 @@ public sealed class GitCli(string workingDirectory, IReadOnlyDictionary<string, 
     /// <summary>Runs git and returns its result whatever the exit code.</summary>
     public async Task<GitResult> TryRunAsync(IEnumerable<string> args, CancellationToken cancellationToken = default)
     {
-        var psi = new ProcessStartInfo("git")
-        {
-            WorkingDirectory = WorkingDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-            StandardOutputEncoding = Encoding.UTF8,
-            StandardErrorEncoding = Encoding.UTF8,
-        };
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        psi.Environment["LC_ALL"] = "C";
-        psi.Environment["GIT_TERMINAL_PROMPT"] = "0";
-        psi.Environment["GIT_CONFIG_NOSYSTEM"] = "1";
+        var env = new Dictionary<string, string> { ["GIT_TERMINAL_PROMPT"] = "0", ["GIT_CONFIG_NOSYSTEM"] = "1" };
         if (environment is not null)
-            foreach (var (k, v) in environment) psi.Environment[k] = v;
-        Process p;
-        try
-        {
-            p = Process.Start(psi)!;
-        }
-        catch (System.ComponentModel.Win32Exception e)
-        {
-            throw new GitOpsException($"git is not installed or not on PATH: {e.Message}");
-        }
-        using (p)
-        {
-            p.StandardInput.Close();
-            var stdout = p.StandardOutput.ReadToEndAsync(cancellationToken);
-            var stderr = p.StandardError.ReadToEndAsync(cancellationToken);
-            try
-            {
-                await p.WaitForExitAsync(cancellationToken);
-            }
-            catch (OperationCanceledException)
-            {
-                p.Kill(entireProcessTree: true);
-                throw;
-            }
-            return new GitResult(p.ExitCode, await stdout, await stderr);
-        }
+            foreach (var (k, v) in environment) env[k] = v;
+        var r = await ExternalTool.TryRunAsync("git", args, WorkingDirectory, env, cancellationToken)
+            ?? throw new GitOpsException("git is not installed or not on PATH");
+        return new GitResult(r.ExitCode, r.StdOut, r.StdErr);
     }
 
     /// <summary>Masks credentials in URLs (<c>https://user:secret@host</c> → <c>https://user:***@host</c>).</summary>

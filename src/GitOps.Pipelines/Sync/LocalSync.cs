@@ -1,9 +1,8 @@
 using System.Collections.Concurrent;
-using System.ComponentModel;
-using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
 using GitOps.Pipelines.Git;
+using GitOps.Pipelines.Processes;
 
 namespace GitOps.Pipelines.Sync;
 
@@ -149,46 +148,12 @@ public sealed class LocalSync : ISyncTrigger, IDeploymentObserver
         if (!Directory.Exists(path))
             throw new GitOpsException($"environment '{env.Name}': {env.Path} does not exist in the runtime repo at this revision");
 
-        var psi = new ProcessStartInfo(_options.Kubectl)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-            StandardOutputEncoding = Encoding.UTF8,
-            StandardErrorEncoding = Encoding.UTF8,
-            WorkingDirectory = _workDir,
-        };
-        psi.ArgumentList.Add("kustomize");
-        psi.ArgumentList.Add(path);
-        Process process;
-        try
-        {
-            process = Process.Start(psi)!;
-        }
-        catch (Win32Exception)
-        {
-            throw new GitOpsException($"{_options.Kubectl} was not found on PATH; the local sync renders with `kubectl kustomize`");
-        }
-        using (process)
-        {
-            process.StandardInput.Close();
-            var stdout = process.StandardOutput.ReadToEndAsync(ct);
-            var stderr = process.StandardError.ReadToEndAsync(ct);
-            try
-            {
-                await process.WaitForExitAsync(ct);
-            }
-            catch (OperationCanceledException)
-            {
-                process.Kill(entireProcessTree: true);
-                throw;
-            }
-            if (process.ExitCode != 0)
-                throw new GitOpsException(
-                    $"environment '{env.Name}': kubectl kustomize {env.Path} failed (exit {process.ExitCode}): {(await stderr).Trim()}");
-            return await stdout;
-        }
+        var r = await ExternalTool.TryRunAsync(_options.Kubectl, ["kustomize", path], _workDir, cancellationToken: ct)
+            ?? throw new GitOpsException($"{_options.Kubectl} was not found on PATH; the local sync renders with `kubectl kustomize`");
+        if (!r.Ok)
+            throw new GitOpsException(
+                $"environment '{env.Name}': kubectl kustomize {env.Path} failed (exit {r.ExitCode}): {r.StdErr.Trim()}");
+        return r.StdOut;
     }
 
     private static Task WriteStatusAsync(string envDir, DeploymentStatus status, CancellationToken ct) =>

@@ -1,28 +1,23 @@
 using System.Diagnostics;
 using System.Text;
 
-namespace GitOps.Pipelines.Builders;
+namespace GitOps.Pipelines.Processes;
 
-/// <summary>The outcome of one run of a build tool.</summary>
+/// <summary>The outcome of one run of an external tool.</summary>
 /// <param name="ExitCode">The process's exit code.</param>
 /// <param name="StdOut">What it wrote to stdout.</param>
 /// <param name="StdErr">What it wrote to stderr.</param>
-public sealed record BuildToolResult(int ExitCode, string StdOut, string StdErr)
+public sealed record ToolResult(int ExitCode, string StdOut, string StdErr)
 {
     /// <summary>True when the tool exited 0.</summary>
     public bool Ok => ExitCode == 0;
 }
 
-/// <summary>Whether a builder can run on this machine, and why (or why not).</summary>
-/// <param name="Available">True when the builder's tool is installed and (for docker) its daemon answers.</param>
-/// <param name="Reason">What was found, in words a log line can carry.</param>
-public sealed record BuilderAvailability(bool Available, string Reason);
-
 /// <summary>
-/// Runs an external build tool (buildah, docker, dotnet) with an argument list, never a shell string, with a fixed
+/// Runs an external tool (git, kubectl, buildah, docker, dotnet) with an argument list, never a shell string, with a fixed
 /// locale so its messages can be read; a tool that is not installed is reported as such rather than as a crash.
 /// </summary>
-public static class BuildTool
+public static class ExternalTool
 {
     /// <summary>True when <paramref name="program"/> is an absolute path to a file or is found on PATH.</summary>
     public static bool OnPath(string program)
@@ -35,7 +30,7 @@ public static class BuildTool
     }
 
     /// <summary>Runs <paramref name="program"/> and returns its result whatever the exit code; null when it cannot start.</summary>
-    public static async Task<BuildToolResult?> TryRunAsync(string program, IEnumerable<string> args, string? workingDirectory = null,
+    public static async Task<ToolResult?> TryRunAsync(string program, IEnumerable<string> args, string? workingDirectory = null,
         IReadOnlyDictionary<string, string>? environment = null, CancellationToken cancellationToken = default)
     {
         var psi = new ProcessStartInfo(program)
@@ -75,7 +70,7 @@ public static class BuildTool
                 p.Kill(entireProcessTree: true);
                 throw;
             }
-            return new BuildToolResult(p.ExitCode, await stdout, await stderr);
+            return new ToolResult(p.ExitCode, await stdout, await stderr);
         }
     }
 
