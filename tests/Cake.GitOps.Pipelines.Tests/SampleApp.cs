@@ -15,7 +15,7 @@ public sealed class SampleApp : IDisposable
     public SampleApp(string? config = null)
     {
         File.WriteAllText(Combine("gitops.yaml"), config ?? File.ReadAllText(Path.Combine(Paths.RepoRoot, "gitops.yaml")));
-        CopyTree(Path.Combine(Paths.RepoRoot, "examples", "runtime"), Combine("examples", "runtime"));
+        TempDir.CopyTree(Path.Combine(Paths.RepoRoot, "examples", "runtime"), Combine("examples", "runtime"));
         var publish = Combine("artifacts", "publish", "hello");
         Directory.CreateDirectory(publish);
         File.WriteAllText(Path.Combine(publish, "hello.dll"), "hello v1");
@@ -43,15 +43,6 @@ public sealed class SampleApp : IDisposable
     /// <summary>A Cake context working in this repo, seeing only <paramref name="variables"/>.</summary>
     public FakeCakeContext Context(IReadOnlyDictionary<string, string>? variables = null) => new(Root, variables);
 
-    private static void CopyTree(string from, string to)
-    {
-        foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
-        {
-            var target = Path.Combine(to, Path.GetRelativePath(from, file));
-            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            File.Copy(file, target);
-        }
-    }
 
     /// <inheritdoc />
     public void Dispose() => _dir.Dispose();

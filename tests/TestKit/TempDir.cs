@@ -24,6 +24,22 @@ public sealed class TempDir : IDisposable
         return full;
     }
 
+    /// <summary>
+    /// Copies every file below <paramref name="from"/> to the same relative place below <paramref name="to"/>,
+    /// leaving out build outputs (<c>bin/</c>, <c>obj/</c>).
+    /// </summary>
+    public static void CopyTree(string from, string to)
+    {
+        foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
+        {
+            var relative = System.IO.Path.GetRelativePath(from, file);
+            if (relative.Split(System.IO.Path.DirectorySeparatorChar).Any(p => p is "bin" or "obj")) continue;
+            var target = System.IO.Path.Combine(to, relative);
+            Directory.CreateDirectory(System.IO.Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+    }
+
     public void Dispose()
     {
         try

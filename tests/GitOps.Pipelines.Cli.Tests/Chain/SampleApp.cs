@@ -13,7 +13,7 @@ public sealed class SampleApp : IDisposable
     public SampleApp(string? config = null)
     {
         File.WriteAllText(Combine("gitops.yaml"), config ?? File.ReadAllText(Path.Combine(Paths.RepoRoot, "gitops.yaml")));
-        CopyTree(Path.Combine(Paths.RepoRoot, "examples", "runtime"), Combine("examples", "runtime"));
+        TempDir.CopyTree(Path.Combine(Paths.RepoRoot, "examples", "runtime"), Combine("examples", "runtime"));
         WriteApp("hello v1");
         Run.Git(Root, "init", "--quiet", "--initial-branch", "main");
         Run.Git(Root, "config", "user.name", "dev");
@@ -57,15 +57,6 @@ public sealed class SampleApp : IDisposable
         return (code, stdout.ToString(), stderr.ToString());
     }
 
-    private static void CopyTree(string from, string to)
-    {
-        foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
-        {
-            var target = Path.Combine(to, Path.GetRelativePath(from, file));
-            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            File.Copy(file, target);
-        }
-    }
 
     public void Dispose() => _dir.Dispose();
 }

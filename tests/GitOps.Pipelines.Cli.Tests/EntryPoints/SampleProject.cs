@@ -19,7 +19,7 @@ internal static class SampleProject
     public static void WriteTo(string directory)
     {
         File.Copy(Path.Combine(Paths.RepoRoot, "gitops.yaml"), Path.Combine(directory, "gitops.yaml"));
-        CopyTree(Path.Combine(Paths.RepoRoot, "examples"), Path.Combine(directory, "examples"));
+        TempDir.CopyTree(Path.Combine(Paths.RepoRoot, "examples"), Path.Combine(directory, "examples"));
         var publish = Directory.CreateDirectory(Path.Combine(directory, "artifacts", "publish", "hello")).FullName;
         File.WriteAllText(Path.Combine(publish, "hello.dll"), "stand-in for the published app: the image's application layer\n");
         File.WriteAllText(Path.Combine(publish, "hello.runtimeconfig.json"),
@@ -35,15 +35,4 @@ internal static class SampleProject
         Run.Git(directory, "-c", "user.name=test", "-c", "user.email=test@example.com", "commit", "-q", "-m", "sample app");
     }
 
-    private static void CopyTree(string from, string to)
-    {
-        foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
-        {
-            var relative = Path.GetRelativePath(from, file);
-            if (relative.Split(Path.DirectorySeparatorChar).Any(p => p is "bin" or "obj")) continue;
-            var target = Path.Combine(to, relative);
-            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            File.Copy(file, target);
-        }
-    }
 }

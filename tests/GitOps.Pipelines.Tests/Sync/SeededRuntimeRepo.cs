@@ -13,7 +13,7 @@ public sealed class SeededRuntimeRepo : IDisposable
         WorkPath = _dir.Combine("author");
         Run.Git(_dir.Path, "init", "--quiet", "--bare", "--initial-branch=main", BarePath);
         Run.Git(_dir.Path, "clone", "--quiet", BarePath, WorkPath);
-        CopyTree(Path.Combine(Paths.RepoRoot, "examples", "runtime"), WorkPath);
+        TempDir.CopyTree(Path.Combine(Paths.RepoRoot, "examples", "runtime"), WorkPath);
         InitialRevision = Commit("seed from examples/runtime");
     }
 
@@ -63,15 +63,6 @@ public sealed class SeededRuntimeRepo : IDisposable
         return Run.Git(WorkPath, "rev-parse", "HEAD");
     }
 
-    private static void CopyTree(string from, string to)
-    {
-        foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
-        {
-            var target = Path.Combine(to, Path.GetRelativePath(from, file));
-            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            File.Copy(file, target);
-        }
-    }
 
     public void Dispose() => _dir.Dispose();
 }
