@@ -32,6 +32,7 @@ public sealed record GitOpsConfig(
 /// <param name="Entrypoint">The image's entrypoint.</param>
 /// <param name="Tags">The tag policy used to select among existing tags.</param>
 /// <param name="Labels">Extra OCI labels.</param>
+/// <param name="InsecureRegistries">Registries (<c>HOST[:PORT]</c>) that may be reached over plain HTTP (loopback always may).</param>
 public sealed record ImageConfig(
     string Name,
     string Registry,
@@ -41,7 +42,8 @@ public sealed record ImageConfig(
     string WorkingDir,
     IReadOnlyList<string> Entrypoint,
     TagRules Tags,
-    IReadOnlyDictionary<string, string> Labels);
+    IReadOnlyDictionary<string, string> Labels,
+    IReadOnlyList<string>? InsecureRegistries = null);
 
 /// <summary>Tag rules: how tags are chosen among a repository's tags.</summary>
 public sealed record TagRules(string Strategy, string? Constraint, string? AllowTags, IReadOnlyList<string> IgnoreTags);

@@ -59,7 +59,7 @@ public static partial class GitOpsConfigLoader
         var root = LoadRoot(yaml, file);
         var top = new ConfigSection(file, "", root, "image", "runtime", "environments", "sync", "webhook", "stateDir");
 
-        var imageSection = top.Section("image", "name", "registry", "context", "builder", "base", "workingDir", "entrypoint", "tags", "labels")
+        var imageSection = top.Section("image", "name", "registry", "context", "builder", "base", "workingDir", "entrypoint", "tags", "labels", "insecureRegistries")
             ?? throw top.Error(top.Start, "", "image is required");
         var image = ReadImage(imageSection);
 
@@ -178,7 +178,25 @@ public static partial class GitOpsConfigLoader
                 tags?.OptionalString("constraint"),
                 tags?.OptionalString("allowTags"),
                 tags?.StringList("ignoreTags") ?? []),
-            Labels: s.StringMap("labels"));
+            Labels: s.StringMap("labels"),
+            InsecureRegistries: InsecureRegistries(s));
+    }
+
+    // HOST[:PORT] as docker's --insecure-registry takes it: no scheme, no path.
+    private static IReadOnlyList<string> InsecureRegistries(ConfigSection s)
+    {
+        var list = s.StringList("insecureRegistries");
+        for (var i = 0; i < list.Count; i++)
+        {
+            var host = list[i];
+            if (host.Length == 0 || host.Contains("://", StringComparison.Ordinal) || host.Contains('/', StringComparison.Ordinal)
+                || host.Any(char.IsWhiteSpace))
+            {
+                var node = ((YamlSequenceNode)s.Node("insecureRegistries")!).Children[i];
+                throw s.Error(node.Start, $"{s.KeyPath("insecureRegistries")}[{i}]", $"must be HOST or HOST:PORT (no scheme, no path), got '{host}'");
+            }
+        }
+        return list;
     }
 
     private static List<EnvironmentConfig> ReadEnvironments(ConfigSection top, string syncKind)

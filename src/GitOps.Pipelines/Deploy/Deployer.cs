@@ -95,11 +95,13 @@ public sealed class Deployer
         var existing = await _registry.ResolveAsync(target.WithTag(built.Tags[0]), cancellationToken);
         var pushed = await _registry.PushAsync(new OciLayout(BuildLayoutDir), built.Digest, target, built.Tags, cancellationToken);
         var outcome = existing == built.Digest ? "unchanged" : "pushed";
-        Update(s => s with { Pushed = built with { Digest = pushed.Digest } }, "Push", watch.Elapsed);
+        // The repository the registry holds it under (HOST/PREFIX/NAME for docker://HOST/PREFIX) is what the bump writes.
+        var repository = pushed.Reference.Name == target.Name ? built.Repository : pushed.Reference.Name;
+        Update(s => s with { Pushed = built with { Repository = repository, Digest = pushed.Digest } }, "Push", watch.Elapsed);
         _log.WriteLine(outcome == "unchanged"
-            ? $"[push] {built.Repository}@{pushed.Digest} is already in {_config.Image.Registry}; tags checked"
-            : $"[push] {built.Repository}@{pushed.Digest} → {_config.Image.Registry} ({string.Join(", ", built.Tags)})");
-        return new StageReport("Push", outcome, Digest: pushed.Digest, Seconds: watch.Elapsed.TotalSeconds, Image: $"{built.Repository}:{built.Tags[0]}");
+            ? $"[push] {repository}@{pushed.Digest} is already in {_config.Image.Registry}; tags checked"
+            : $"[push] {built.Repository}@{pushed.Digest} → {repository} ({string.Join(", ", built.Tags)})");
+        return new StageReport("Push", outcome, Digest: pushed.Digest, Seconds: watch.Elapsed.TotalSeconds, Image: $"{repository}:{built.Tags[0]}");
     }
 
     /// <summary>
@@ -118,8 +120,11 @@ public sealed class Deployer
         var file = Path.Combine(env.Path, env.File).Replace('\\', '/');
         var before = _runtime.ReadFile(file);
         var tag = image.Tags.FirstOrDefault();
+        // The entry is found by the pushed repository; before the first bump the runtime files name image.name instead.
+        var match = image.Repository != _config.Image.Name && !before.Contains(image.Repository, StringComparison.Ordinal)
+            ? _config.Image.Name : image.Repository;
         var edit = ManifestEditors.For(env.Editor).Apply(file, before,
-            new ImageUpdate(image.Repository, NewName: image.Repository, NewTag: tag, Digest: image.Digest));
+            new ImageUpdate(match, NewName: image.Repository, NewTag: tag, Digest: image.Digest));
         if (edit.Changes.IsEmpty)
         {
             _log.WriteLine($"[bump] {env.Name} already runs {image.Repository}@{image.Digest}; nothing to bump");
@@ -274,7 +279,7 @@ public sealed class Deployer
         var status = await _observer.GetAsync(from, cancellationToken);
         if (source.Digest is null || status is null || status.Health != "Healthy" || status.Images.All(i => i.Digest != source.Digest))
             throw new GitOpsException($"cannot promote from {from}: it is not verified healthy at {source.Digest ?? "any digest"} (run the chain to Verify first)", ExitCode.NotVerified);
-        var image = new ImageRecord(_config.Image.Name, source.Digest, source.Tag is null ? [] : [source.Tag], null);
+        var image = new ImageRecord(State.Pushed?.Repository ?? _config.Image.Name, source.Digest, source.Tag is null ? [] : [source.Tag], null);
         foreach (var target in targets)
         {
             reports.Add(await BumpAsync(target.Name, image, cancellationToken));
