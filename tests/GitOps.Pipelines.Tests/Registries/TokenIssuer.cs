@@ -24,7 +24,7 @@ public sealed class TokenIssuer : IDisposable
     /// <summary>The token's issuer, as the registry is configured.</summary>
     public const string Issuer = "gitops-test-issuer";
 
-    private readonly HttpListener _listener = new();
+    private HttpListener _listener = new();
     private readonly ECDsa _key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
     private readonly X509Certificate2 _certificate;
     private readonly string _user;
@@ -47,7 +47,8 @@ public sealed class TokenIssuer : IDisposable
             l.Start();
             Port = ((IPEndPoint)l.LocalEndpoint).Port;
             l.Stop();
-            _listener.Prefixes.Clear();
+            // A fresh listener per try: one whose start failed cannot even drop its prefix ("address already in use").
+            _listener = new HttpListener();
             _listener.Prefixes.Add($"http://127.0.0.1:{Port}/");
             try { _listener.Start(); break; }
             catch (HttpListenerException) when (tries < 5) { }
@@ -182,8 +183,13 @@ public sealed class TokenIssuer : IDisposable
 
     public void Dispose()
     {
-        _listener.Stop();
-        _listener.Close();
+        // Stopping re-resolves the endpoint; when the port was already given up that can throw, and nothing is left to free.
+        try
+        {
+            _listener.Stop();
+            _listener.Close();
+        }
+        catch (HttpListenerException) { }
         _certificate.Dispose();
         _key.Dispose();
     }
