@@ -5,8 +5,9 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 
 # git; skopeo and umoci read what we push; rsync for gitlab-ci-local; jq for the entry points' scripts;
-# chromium for the status page; docker-registry (CNCF distribution) and apache2-utils (htpasswd) for registry tests.
-packages=(git skopeo umoci rsync jq chromium docker-registry apache2-utils)
+# chromium for the status page; docker-registry (CNCF distribution) and apache2-utils (htpasswd) for registry tests;
+# buildah for the buildah builder's tests.
+packages=(git skopeo umoci rsync jq chromium docker-registry apache2-utils buildah)
 need=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || need+=("$p"); done
 if [ ${#need[@]} -gt 0 ]; then

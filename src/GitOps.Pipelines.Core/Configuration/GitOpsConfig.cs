@@ -32,7 +32,6 @@ public sealed record GitOpsConfig(
 /// <param name="Entrypoint">The image's entrypoint.</param>
 /// <param name="Tags">The tag policy used to select among existing tags.</param>
 /// <param name="Labels">Extra OCI labels.</param>
-/// <param name="InsecureRegistries">Registries (<c>HOST[:PORT]</c>) that may be reached over plain HTTP (loopback always may).</param>
 public sealed record ImageConfig(
     string Name,
     string Registry,
@@ -42,8 +41,17 @@ public sealed record ImageConfig(
     string WorkingDir,
     IReadOnlyList<string> Entrypoint,
     TagRules Tags,
-    IReadOnlyDictionary<string, string> Labels,
-    IReadOnlyList<string>? InsecureRegistries = null);
+    IReadOnlyDictionary<string, string> Labels)
+{
+    /// <summary>Platforms to build, as <c>os/arch[/variant]</c>; several give an OCI index; empty: the builder's default.</summary>
+    public IReadOnlyList<string> Platforms { get; init; } = [];
+
+    /// <summary>How built images are tagged (metadata-action flavor: prefix, suffix, raw tags, latest).</summary>
+    public GitOps.Pipelines.Tags.TagFlavor Tagging { get; init; } = GitOps.Pipelines.Tags.TagFlavor.Default;
+
+    /// <summary>Registries (<c>HOST[:PORT]</c>) that may be reached over plain HTTP (loopback always may).</summary>
+    public IReadOnlyList<string> InsecureRegistries { get; init; } = [];
+}
 
 /// <summary>Tag rules: how tags are chosen among a repository's tags.</summary>
 public sealed record TagRules(string Strategy, string? Constraint, string? AllowTags, IReadOnlyList<string> IgnoreTags);
@@ -59,6 +67,10 @@ public sealed record TagRules(string Strategy, string? Constraint, string? Allow
 /// <param name="Project">GitHub <c>owner/repo</c> or GitLab <c>group/…/project</c>; null: parsed from <paramref name="Url"/>.</param>
 /// <param name="TokenEnv">The environment variable holding the forge token; null: the forge's default lookup order.</param>
 /// <param name="PullRequests">How pull/merge requests are opened and merged; null: <see cref="PullRequestConfig.Default"/>.</param>
+/// <param name="CommitterName">Committer name; the author's when not set.</param>
+/// <param name="CommitterEmail">Committer email; the author's when not set.</param>
+/// <param name="CommitMessage">The bump commit's subject template: <c>{env}</c>, <c>{image}</c>, <c>{old}</c>, <c>{new}</c>, <c>{tag}</c>, <c>{digest}</c>, <c>{source}</c>.</param>
+/// <param name="Trailers">Extra trailers (<c>Key: value</c>) on every bump commit; values take the same placeholders.</param>
 public sealed record RuntimeRepoConfig(
     string Url,
     string Branch,
@@ -69,7 +81,11 @@ public sealed record RuntimeRepoConfig(
     string? ApiUrl = null,
     string? Project = null,
     string? TokenEnv = null,
-    PullRequestConfig? PullRequests = null);
+    PullRequestConfig? PullRequests = null,
+    string? CommitterName = null,
+    string? CommitterEmail = null,
+    string? CommitMessage = null,
+    IReadOnlyDictionary<string, string>? Trailers = null);
 
 /// <summary>How the GitHub or GitLab forge opens and merges pull (merge) requests.</summary>
 /// <param name="MergeMethod"><c>merge</c>, <c>squash</c> or <c>rebase</c> (GitHub only).</param>
@@ -97,13 +113,15 @@ public sealed record PullRequestConfig(
 /// <summary>One environment: its folder in the runtime repo, how it is edited and gated, where it promotes from.</summary>
 /// <param name="Name">The environment's name.</param>
 /// <param name="Path">Folder (or file) in the runtime repo.</param>
-/// <param name="Editor">Editor kind: <c>kustomize</c> (more with the write-back work).</param>
+/// <param name="Editor">Editor kind: <c>kustomize</c>, <c>helm</c>, <c>manifests</c>, <c>argocd</c> or <c>flux-setters</c>.</param>
 /// <param name="File">The file edited, relative to <paramref name="Path"/>.</param>
 /// <param name="Gate"><c>pr</c> or <c>direct</c>.</param>
 /// <param name="Approvals">Approvals required before merge.</param>
 /// <param name="AutoMerge">Merge as soon as the gate allows.</param>
 /// <param name="PromoteFrom">The environment whose healthy digest this one takes.</param>
 /// <param name="Target">What the environment is in the cluster (sync.kind argocd or flux); null for the local sync.</param>
+/// <param name="ValuesKey">helm: the dotted key of the image (found by repository when absent); argocd: the Helm parameters' prefix.</param>
+/// <param name="ImagePolicy">flux-setters: the Flux image policy whose markers are set, <c>namespace:name</c>.</param>
 public sealed record EnvironmentConfig(
     string Name,
     string Path,
@@ -113,7 +131,13 @@ public sealed record EnvironmentConfig(
     int Approvals,
     bool AutoMerge,
     string? PromoteFrom,
-    SyncTarget? Target = null);
+    SyncTarget? Target = null,
+    string? ValuesKey = null,
+    string? ImagePolicy = null)
+{
+    /// <summary>What this environment's editor needs beyond its kind.</summary>
+    public Manifests.EditorOptions EditorOptions => new(ValuesKey, ImagePolicy);
+}
 
 /// <summary>The cluster object a trigger patches and an observer reads for one environment.</summary>
 /// <param name="Kind"><c>Application</c> (Argo CD), or <c>Kustomization</c> / <c>HelmRelease</c> (Flux).</param>

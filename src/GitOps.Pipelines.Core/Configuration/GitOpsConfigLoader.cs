@@ -29,7 +29,13 @@ public static partial class GitOpsConfigLoader
     public static IReadOnlyList<string> TagStrategies { get; } = ["semver", "newest-build", "latest", "alphabetical", "name", "digest"];
 
     /// <summary>The file an editor kind edits when an environment names none.</summary>
-    public static string DefaultFile(string editor) => editor == "helm" ? "values.yaml" : "kustomization.yaml";
+    public static string DefaultFile(string editor) => editor switch
+    {
+        "helm" => "values.yaml",
+        "manifests" => "deployment.yaml",
+        "argocd" => ".argocd-source.yaml",
+        _ => "kustomization.yaml",
+    };
 
     /// <summary>Loads <paramref name="path"/>; relative paths in it resolve against the file's folder.</summary>
     public static GitOpsConfig Load(string path)
@@ -59,12 +65,14 @@ public static partial class GitOpsConfigLoader
         var root = LoadRoot(yaml, file);
         var top = new ConfigSection(file, "", root, "image", "runtime", "environments", "sync", "webhook", "stateDir");
 
-        var imageSection = top.Section("image", "name", "registry", "context", "builder", "base", "workingDir", "entrypoint", "tags", "labels", "insecureRegistries")
+        var imageSection = top.Section("image", "name", "registry", "context", "builder", "base", "workingDir", "entrypoint", "tags", "labels",
+                "platforms", "tagging", "insecureRegistries")
             ?? throw top.Error(top.Start, "", "image is required");
         var image = ReadImage(imageSection);
 
-        var runtime = top.Section("runtime", "url", "branch", "forge", "seed", "author", "apiUrl", "project", "tokenEnv", "pullRequests");
+        var runtime = top.Section("runtime", "url", "branch", "forge", "seed", "author", "apiUrl", "project", "tokenEnv", "pullRequests", "committer", "commitMessage", "trailers");
         var author = runtime?.Section("author", "name", "email");
+        var committer = runtime?.Section("committer", "name", "email");
         var forge = runtime?.OneOf("forge", "local", [.. ForgeKinds]) ?? "local";
         var runtimeConfig = new RuntimeRepoConfig(
             Url: runtime?.String("url", ".gitops/runtime.git") ?? ".gitops/runtime.git",
@@ -76,7 +84,11 @@ public static partial class GitOpsConfigLoader
             ApiUrl: runtime is null ? null : ReadApiUrl(runtime),
             Project: runtime is null ? null : ReadProject(runtime, forge),
             TokenEnv: runtime?.OptionalString("tokenEnv"),
-            PullRequests: runtime is null ? null : ReadPullRequests(runtime, forge));
+            PullRequests: runtime is null ? null : ReadPullRequests(runtime, forge),
+            CommitterName: committer?.OptionalString("name"),
+            CommitterEmail: committer?.OptionalString("email"),
+            CommitMessage: runtime?.OptionalString("commitMessage"),
+            Trailers: runtime is null || runtime.Node("trailers") is null ? null : runtime.StringMap("trailers"));
 
         var sync = top.Section("sync", "kind", "timeout", "kubeconfig", "context", "refresh", "syncOperation");
         var syncConfig = new SyncConfig(
@@ -165,6 +177,7 @@ public static partial class GitOpsConfigLoader
     private static ImageConfig ReadImage(ConfigSection s)
     {
         var tags = s.Section("tags", "strategy", "constraint", "allowTags", "ignoreTags");
+        var tagging = s.Section("tagging", "prefix", "suffix", "raw", "latest");
         return new ImageConfig(
             Name: s.RequiredString("name"),
             Registry: s.String("registry", "oci:.gitops/registry"),
@@ -178,8 +191,16 @@ public static partial class GitOpsConfigLoader
                 tags?.OptionalString("constraint"),
                 tags?.OptionalString("allowTags"),
                 tags?.StringList("ignoreTags") ?? []),
-            Labels: s.StringMap("labels"),
-            InsecureRegistries: InsecureRegistries(s));
+            Labels: s.StringMap("labels"))
+        {
+            InsecureRegistries = InsecureRegistries(s),
+            Platforms = Checked(s, "platforms", PlatformPattern(), "must be os/arch or os/arch/variant (e.g. linux/amd64, linux/arm64/v8)"),
+            Tagging = tagging is null ? Tags.TagFlavor.Default : new Tags.TagFlavor(
+                CheckedString(tagging, "prefix", TagCharsPattern(), "must be letters, digits, '_', '.' or '-'"),
+                CheckedString(tagging, "suffix", TagCharsPattern(), "must be letters, digits, '_', '.' or '-'"),
+                Checked(tagging, "raw", Images.ReferenceGrammar.AnchoredTag, "must be a tag (letters, digits, '_', '.', '-'; at most 128; not starting with '.' or '-')"),
+                tagging.Boolean("latest", true)),
+        };
     }
 
     // HOST[:PORT] as docker's --insecure-registry takes it: no scheme, no path.
@@ -199,6 +220,42 @@ public static partial class GitOpsConfigLoader
         return list;
     }
 
+    [GeneratedRegex("^[a-z0-9]+/[a-z0-9_]+(/[a-z0-9]+)?$")]
+    private static partial Regex PlatformPattern();
+
+    [GeneratedRegex("^[A-Za-z0-9_.-]*$")]
+    private static partial Regex TagCharsPattern();
+
+    /// <summary>A string list whose every entry matches <paramref name="pattern"/>.</summary>
+    private static IReadOnlyList<string> Checked(ConfigSection s, string key, Regex pattern, string rule)
+    {
+        var list = s.StringList(key);
+        for (var i = 0; i < list.Count; i++)
+        {
+            if (!pattern.IsMatch(list[i]))
+                throw s.Error(((YamlSequenceNode)s.Node(key)!).Children[i].Start, $"{s.KeyPath(key)}[{i}]", $"{rule}, got '{list[i]}'");
+        }
+        return list;
+    }
+
+    /// <summary>A string (empty when absent) that matches <paramref name="pattern"/>.</summary>
+    private static string CheckedString(ConfigSection s, string key, Regex pattern, string rule)
+    {
+        var value = s.String(key, "");
+        return pattern.IsMatch(value) ? value : throw s.Error(s.Node(key)!.Start, s.KeyPath(key), $"{rule}, got '{value}'");
+    }
+
+    // flux-setters sets the markers of one Flux image policy: required, and namespace:name.
+    private static string? ImagePolicy(ConfigSection e, string editor)
+    {
+        var policy = e.OptionalString("imagePolicy");
+        if (editor == "flux-setters" && policy is null)
+            throw e.Error(e.Node("editor")!.Start, e.KeyPath("imagePolicy"), "editor flux-setters needs the Flux image policy whose markers it sets (namespace:name)");
+        if (policy is not null && policy.Split(':') is not [{ Length: > 0 }, { Length: > 0 }])
+            throw e.Error(e.Node("imagePolicy")!.Start, e.KeyPath("imagePolicy"), $"must be namespace:name, got '{policy}'");
+        return policy;
+    }
+
     private static List<EnvironmentConfig> ReadEnvironments(ConfigSection top, string syncKind)
     {
         var seq = top.Sequence("environments");
@@ -211,7 +268,7 @@ public static partial class GitOpsConfigLoader
             var path = $"environments[{i}]";
             if (seq.Children[i] is not YamlMappingNode map)
                 throw top.Error(seq.Children[i].Start, path, $"must be a mapping (name:, path:, …), got {ConfigSection.Shown(seq.Children[i])}");
-            var e = new ConfigSection(top.File, path, map, "name", "path", "editor", "file", "gate", "approvals", "autoMerge", "promoteFrom", "target");
+            var e = new ConfigSection(top.File, path, map, "name", "path", "editor", "file", "gate", "approvals", "autoMerge", "promoteFrom", "target", "valuesKey", "imagePolicy");
             var name = e.RequiredString("name");
             var previous = result.FindIndex(r => r.Name == name);
             if (previous >= 0)
@@ -226,7 +283,9 @@ public static partial class GitOpsConfigLoader
                 Approvals: e.WholeNumber("approvals", 0),
                 AutoMerge: e.Boolean("autoMerge", false),
                 PromoteFrom: e.OptionalString("promoteFrom"),
-                Target: ReadTarget(e, name, syncKind)));
+                Target: ReadTarget(e, name, syncKind),
+                ValuesKey: e.OptionalString("valuesKey"),
+                ImagePolicy: ImagePolicy(e, editor)));
             nameNodes.Add(e.Node("name")!);
             promoteNodes.Add(e.Node("promoteFrom"));
         }

@@ -76,6 +76,13 @@ internal static partial class HelmValues
         return node.Node as YamlSpanMapping;
     }
 
+    /// <summary>The node at <paramref name="key"/>, or null when it is absent.</summary>
+    public static YamlSpanNode? Node(string file, YamlTree tree, string key)
+    {
+        var root = Root(file, tree, key);
+        return root is null ? null : Walk(root, Segments(file, key)).Node;
+    }
+
     internal sealed record Segment(string Raw, string Name, int? Index);
 
     private sealed record Resolution(YamlSpanScalar? Scalar, bool InFlow, YamlSpanMapping? MissingIn, int MissingAt, string? Problem, YamlSpanNode? At, YamlSpanNode? Node);

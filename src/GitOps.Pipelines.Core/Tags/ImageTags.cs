@@ -5,7 +5,7 @@ using GitOps.Pipelines.Semver;
 
 namespace GitOps.Pipelines.Tags;
 
-/// <summary>The commit an image is built from: what <see cref="ImageTags.Compute"/> derives tags and labels from.</summary>
+/// <summary>The commit an image is built from: what <see cref="ImageTags.Compute(GitContext, TagFlavor)"/> derives tags and labels from.</summary>
 /// <param name="Sha">The full commit SHA (hex).</param>
 /// <param name="Ref">The git ref built: <c>refs/heads/…</c>, <c>refs/tags/…</c>, <c>refs/pull/N/merge</c> (GitHub) or <c>refs/merge-requests/N/head</c> (GitLab).</param>
 /// <param name="GitTag">A version tag on the commit when the ref is not itself a tag (e.g. from <c>git describe --exact-match</c>).</param>
@@ -17,7 +17,28 @@ public sealed record GitContext(string Sha, string Ref, string? GitTag = null, D
 /// <param name="Tags">Tags, most specific first, without duplicates.</param>
 /// <param name="Version">The value of <c>org.opencontainers.image.version</c>.</param>
 /// <param name="Labels">OCI annotations/labels: source, revision, created, version.</param>
-public sealed record ImageTagSet(IReadOnlyList<string> Tags, string Version, IReadOnlyDictionary<string, string> Labels);
+public sealed record ImageTagSet(IReadOnlyList<string> Tags, string Version, IReadOnlyDictionary<string, string> Labels)
+{
+    /// <summary>
+    /// The most specific tag that never moves: the version of a git tag (semver or not), else the <c>sha-</c> tag
+    /// (both with the flavor's prefix and suffix). Empty when the set was made by hand.
+    /// </summary>
+    public string Immutable { get; init; } = "";
+}
+
+/// <summary>
+/// How tags are shaped, as docker/metadata-action's <c>flavor</c> and <c>type=raw</c> tags: a prefix and a suffix added
+/// to every tag except <c>latest</c>, extra fixed tags, and whether a release also gets <c>latest</c>.
+/// </summary>
+/// <param name="Prefix">Put before every tag but <c>latest</c> (e.g. <c>app-</c>).</param>
+/// <param name="Suffix">Put after every tag but <c>latest</c> (e.g. <c>-alpine</c>).</param>
+/// <param name="Raw">Fixed tags added to every build (<c>type=raw,value=…</c>), after the ref tag and before the sha tag.</param>
+/// <param name="Latest">Add <c>latest</c> for a release (non-prerelease) semver tag, as <c>latest=auto</c>.</param>
+public sealed record TagFlavor(string Prefix = "", string Suffix = "", IReadOnlyList<string>? Raw = null, bool Latest = true)
+{
+    /// <summary>No prefix, no suffix, no raw tags, <c>latest</c> for releases: metadata-action's defaults.</summary>
+    public static TagFlavor Default { get; } = new();
+}
 
 /// <summary>
 /// Computes tags the way docker/metadata-action does: <c>{{version}}</c>, <c>{{major}}.{{minor}}</c> and
@@ -52,9 +73,16 @@ public static partial class ImageTags
     /// <param name="git">The commit and ref.</param>
     /// <param name="latest">Add <c>latest</c> for a release (non-prerelease) semver tag, as metadata-action's <c>latest=auto</c>.</param>
     /// <exception cref="GitOpsException">The SHA is not 7–64 hex digits (exit code <see cref="ExitCode.InvalidInput"/>).</exception>
-    public static ImageTagSet Compute(GitContext git, bool latest = true)
+    public static ImageTagSet Compute(GitContext git, bool latest = true) =>
+        Compute(git, TagFlavor.Default with { Latest = latest });
+
+    /// <summary>Computes the tags and labels for a build of <paramref name="git"/>, shaped by <paramref name="flavor"/>.</summary>
+    /// <exception cref="GitOpsException">The SHA is not 7–64 hex digits, or a raw tag or a prefixed/suffixed tag is not a
+    /// valid tag (exit code <see cref="ExitCode.InvalidInput"/>).</exception>
+    public static ImageTagSet Compute(GitContext git, TagFlavor flavor)
     {
         ArgumentNullException.ThrowIfNull(git);
+        ArgumentNullException.ThrowIfNull(flavor);
         if (!ShaRegex().IsMatch(git.Sha))
             throw new GitOpsException($"commit SHA \"{git.Sha}\" is not 7 to 64 hex digits", ExitCode.InvalidInput);
 
@@ -87,11 +115,25 @@ public static partial class ImageTags
             version ??= refTag;
         }
 
+        var immutable = semver is not null ? tags[0]
+            : git.Ref.StartsWith("refs/tags/", StringComparison.Ordinal) && refTag is { Length: > 0 } ? refTag
+            : null;
+        foreach (var raw in flavor.Raw ?? [])
+        {
+            if (!ReferenceGrammar.AnchoredTag.IsMatch(raw))
+                throw new GitOpsException($"raw tag '{raw}' is not a valid tag (letters, digits, '_', '.', '-'; at most 128)", ExitCode.InvalidInput);
+            tags.Add(raw);
+        }
+
         var shaTag = "sha-" + git.Sha[..7].ToLowerInvariant();
         tags.Add(shaTag);
         version ??= shaTag;
+        immutable ??= shaTag;
 
-        if (latest && semver is { IsPrerelease: false }) tags.Add("latest");
+        tags = [.. tags.Select(t => Flavored(t, flavor))];
+        version = Flavored(version, flavor);
+        immutable = Flavored(immutable, flavor);
+        if (flavor.Latest && semver is { IsPrerelease: false }) tags.Add("latest");
 
         var labels = new SortedDictionary<string, string>(StringComparer.Ordinal)
         {
@@ -102,7 +144,16 @@ public static partial class ImageTags
             labels[CreatedLabel] = created.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
         if (!string.IsNullOrEmpty(git.Source)) labels[SourceLabel] = git.Source;
 
-        return new ImageTagSet(tags.Distinct(StringComparer.Ordinal).ToList(), version, labels);
+        return new ImageTagSet(tags.Distinct(StringComparer.Ordinal).ToList(), version, labels) { Immutable = immutable };
+    }
+
+    private static string Flavored(string tag, TagFlavor flavor)
+    {
+        if (flavor.Prefix.Length == 0 && flavor.Suffix.Length == 0) return tag;
+        var shaped = flavor.Prefix + tag + flavor.Suffix;
+        if (!ReferenceGrammar.AnchoredTag.IsMatch(shaped))
+            throw new GitOpsException($"tag '{shaped}' (prefix '{flavor.Prefix}', suffix '{flavor.Suffix}') is not a valid tag", ExitCode.InvalidInput);
+        return shaped;
     }
 
     /// <summary>

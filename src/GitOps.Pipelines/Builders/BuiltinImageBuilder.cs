@@ -19,16 +19,49 @@ public sealed partial class BuiltinImageBuilder : IImageBuilder
     /// <summary>A builder for <paramref name="platform"/> (default linux/amd64); relative base-image paths resolve
     /// against <paramref name="baseDirectory"/> (default: the current directory).</summary>
     public BuiltinImageBuilder(OciPlatform? platform = null, string? baseDirectory = null)
+        : this([platform ?? new OciPlatform("amd64", "linux")], baseDirectory)
     {
-        Platform = platform ?? new OciPlatform("amd64", "linux");
+    }
+
+    /// <summary>
+    /// A builder for several <paramref name="platforms"/>: one app layer, a config and manifest per platform (each on
+    /// that platform's base image), and an OCI image index over them that the tags name. One platform gives a plain manifest.
+    /// </summary>
+    public BuiltinImageBuilder(IReadOnlyList<OciPlatform> platforms, string? baseDirectory = null)
+    {
+        ArgumentNullException.ThrowIfNull(platforms);
+        if (platforms.Count == 0) throw new GitOpsException("the builtin builder needs at least one platform", ExitCode.InvalidInput);
+        if (platforms.Distinct().Count() != platforms.Count)
+            throw new GitOpsException($"platforms listed twice: {string.Join(", ", platforms.Select(Describe))}", ExitCode.InvalidInput);
+        Platforms = [.. platforms];
         _baseDirectory = Path.GetFullPath(baseDirectory ?? Environment.CurrentDirectory);
     }
 
     /// <inheritdoc />
     public string Name => "builtin";
 
-    /// <summary>The os/architecture written into the image config.</summary>
-    public OciPlatform Platform { get; }
+    /// <summary>The os/architecture written into the image config (the first of <see cref="Platforms"/>).</summary>
+    public OciPlatform Platform => Platforms[0];
+
+    /// <summary>The platforms built; more than one gives an image index.</summary>
+    public IReadOnlyList<OciPlatform> Platforms { get; }
+
+    /// <summary><c>os/arch[/variant]</c>, as <c>--platform</c> spells it.</summary>
+    public static string Describe(OciPlatform platform)
+    {
+        ArgumentNullException.ThrowIfNull(platform);
+        return platform.Variant is null ? $"{platform.Os}/{platform.Architecture}" : $"{platform.Os}/{platform.Architecture}/{platform.Variant}";
+    }
+
+    /// <summary>Parses <c>os/arch[/variant]</c> (e.g. <c>linux/arm64/v8</c>).</summary>
+    public static OciPlatform ParsePlatform(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var parts = text.Split('/');
+        if (parts.Length is < 2 or > 3 || parts.Any(p => p.Length == 0 || p.Any(char.IsWhiteSpace)))
+            throw new GitOpsException($"platform '{text}' is not os/arch or os/arch/variant (e.g. linux/amd64, linux/arm64/v8)", ExitCode.InvalidInput);
+        return new OciPlatform(parts[1], parts[0], parts.Length == 3 ? parts[2] : null);
+    }
 
     /// <inheritdoc />
     public async Task<BuiltImage> BuildAsync(ImageBuildRequest request, CancellationToken cancellationToken = default)
@@ -40,8 +73,36 @@ public sealed partial class BuiltinImageBuilder : IImageBuilder
         var createdText = created.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
         var workingDir = "/" + string.Join('/', WorkingDirSegments(request.WorkingDir));
 
-        var baseImage = request.Base == "scratch" ? null : BaseImage.Open(request.Base, _baseDirectory, Platform);
         var layout = request.Output.EnsureCreated();
+        // An output layout inside the context (context ".", output ".gitops/…") must not swallow itself.
+        var entries = LayerEntries(request.Context, request.WorkingDir, exclude: layout.Root);
+        var (layer, diffId) = await WriteLayerAsync(layout, entries, created, cancellationToken);
+
+        var manifests = new List<(OciDescriptor Descriptor, IReadOnlyDictionary<string, string> Annotations)>();
+        foreach (var platform in Platforms)
+            manifests.Add(await WriteManifestAsync(request, platform, layout, layer, diffId, createdText, workingDir, cancellationToken));
+
+        var top = manifests[0].Descriptor;
+        if (manifests.Count > 1)
+        {
+            var annotations = new SortedDictionary<string, string>(StringComparer.Ordinal);
+            foreach (var (k, v) in manifests[0].Annotations.Where(a => a.Key != "org.opencontainers.image.base.digest")) annotations[k] = v;
+            var index = new OciIndex(2, MediaTypes.ImageIndex, [.. manifests.Select(m => m.Descriptor)], annotations);
+            top = layout.WriteBlob(JsonSerializer.SerializeToUtf8Bytes(index, OciJson.Canonical.OciIndex), MediaTypes.ImageIndex);
+        }
+
+        foreach (var tag in request.Tags) layout.Tag(top, tag);
+
+        var reference = ImageReference.ParseNormalized(request.Repository) with { Tag = request.Tags[0], Digest = null };
+        return new BuiltImage(reference, top.Digest, [.. request.Tags]);
+    }
+
+    /// <summary>Writes one platform's config and manifest over the shared app layer (and that platform's base layers).</summary>
+    private async Task<(OciDescriptor Descriptor, IReadOnlyDictionary<string, string> Annotations)> WriteManifestAsync(
+        ImageBuildRequest request, OciPlatform platform, OciLayout layout, OciDescriptor layer, string diffId, string createdText,
+        string workingDir, CancellationToken cancellationToken)
+    {
+        var baseImage = request.Base == "scratch" ? null : BaseImage.Open(request.Base, _baseDirectory, platform);
 
         if (baseImage is not null)
         {
@@ -49,9 +110,6 @@ public sealed partial class BuiltinImageBuilder : IImageBuilder
                 await CopyBlobAsync(baseImage.Layout, layout, baseLayer, cancellationToken);
         }
 
-        // An output layout inside the context (context ".", output ".gitops/…") must not swallow itself.
-        var entries = LayerEntries(request.Context, request.WorkingDir, exclude: layout.Root);
-        var (layer, diffId) = await WriteLayerAsync(layout, entries, created, cancellationToken);
 
         var baseConfig = baseImage?.Config.Config ?? new OciRuntimeConfig();
         var labels = new SortedDictionary<string, string>(StringComparer.Ordinal);
@@ -62,8 +120,8 @@ public sealed partial class BuiltinImageBuilder : IImageBuilder
         var entrypointSet = request.Entrypoint.Count > 0;
         var config = new OciImageConfig(
             Created: createdText,
-            Architecture: Platform.Architecture,
-            Os: Platform.Os,
+            Architecture: platform.Architecture,
+            Os: platform.Os,
             Config: baseConfig with
             {
                 Entrypoint = entrypointSet ? [.. request.Entrypoint] : baseConfig.Entrypoint,
@@ -89,15 +147,13 @@ public sealed partial class BuiltinImageBuilder : IImageBuilder
         var manifest = new OciManifest(2, MediaTypes.ImageManifest, configDescriptor,
             [.. baseImage?.Manifest.Layers ?? [], layer], annotations);
         var manifestDescriptor = layout.WriteBlob(JsonSerializer.SerializeToUtf8Bytes(manifest, OciJson.Canonical.OciManifest),
-            MediaTypes.ImageManifest) with { Platform = Platform };
+            MediaTypes.ImageManifest) with { Platform = platform };
 
-        foreach (var tag in request.Tags) layout.Tag(manifestDescriptor, tag);
+        return (manifestDescriptor, annotations);
 
-        var reference = ImageReference.ParseNormalized(request.Repository) with { Tag = request.Tags[0], Digest = null };
-        return new BuiltImage(reference, manifestDescriptor.Digest, [.. request.Tags]);
     }
 
-    private static void Validate(ImageBuildRequest request)
+    internal static void Validate(ImageBuildRequest request)
     {
         if (!Directory.Exists(request.Context))
             throw new GitOpsException($"build context '{request.Context}' is not a folder", ExitCode.InvalidInput);

@@ -33,18 +33,17 @@ public sealed record AppSource(string Revision, string? Branch, string? GitTag, 
 
     /// <summary>
     /// The image's tags and OCI labels, docker/metadata-action style, ordered so the first tag is immutable: the
-    /// version of a semver git tag, else <c>sha-</c> and 7 hex digits. Bumps write that one as newTag (and pin the digest).
+    /// version of a git tag, else <c>sha-</c> and 7 hex digits. Bumps write that one as newTag (and pin the digest).
+    /// <paramref name="flavor"/> (gitops.yaml <c>image.tagging</c>) adds a prefix, a suffix and raw tags.
     /// </summary>
-    public ImageTagSet TagSet()
+    public ImageTagSet TagSet(TagFlavor? flavor = null)
     {
         var gitRef = GitTag is not null ? $"refs/tags/{GitTag}"
             : PullRequest is int n ? $"refs/pull/{n}/merge"
             : Branch is { Length: > 0 } b ? $"refs/heads/{b}"
             : "HEAD";
-        var set = ImageTags.Compute(new GitContext(Revision, gitRef, null, Created, Url));
-        var primary = set.Tags.Contains(set.Version) && !set.Version.StartsWith("pr-", StringComparison.Ordinal) && set.Version != Branch
-            ? set.Version
-            : set.Tags.First(t => t.StartsWith("sha-", StringComparison.Ordinal));
+        var set = ImageTags.Compute(new GitContext(Revision, gitRef, null, Created, Url), flavor ?? TagFlavor.Default);
+        var primary = set.Immutable;
         return set with { Tags = [primary, .. set.Tags.Where(t => t != primary)] };
     }
 }

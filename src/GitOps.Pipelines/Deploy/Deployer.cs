@@ -48,6 +48,8 @@ public sealed class Deployer
         _observer = observer;
         _webhooks = webhooks;
         _log = log;
+        _runtime.CommitterName ??= config.Runtime.CommitterName;
+        _runtime.CommitterEmail ??= config.Runtime.CommitterEmail;
         StateDir = config.Resolve(config.StateDir);
         _statePath = Path.Combine(StateDir, "state", "chain.json");
     }
@@ -72,7 +74,7 @@ public sealed class Deployer
         if (!Directory.Exists(context))
             throw new GitOpsException($"{_config.SourceFile}: image.context '{image.Context}' does not exist ({context}); publish the app first (./build.sh --target Image does)", ExitCode.InvalidInput);
         var source = await AppSource.ReadAsync(_config.BaseDir, cancellationToken);
-        var tagSet = source.TagSet();
+        var tagSet = source.TagSet(image.Tagging);
         var tags = tagSet.Tags;
         var labels = new Dictionary<string, string>(image.Labels);
         foreach (var (k, v) in tagSet.Labels) labels[k] = v;
@@ -105,8 +107,10 @@ public sealed class Deployer
     }
 
     /// <summary>
-    /// Stage 3: sets the pushed image (or <paramref name="image"/>) in <paramref name="environment"/> on a bump branch
-    /// of the runtime repo: one format-preserving edit, one commit, pushed. A bump to what is there is a no-op.
+    /// Stage 3: sets the pushed image (or <paramref name="image"/>) in <paramref name="environment"/>: one
+    /// format-preserving edit, one commit, pushed to a bump branch (gate <c>pr</c>) or straight to the deploy branch
+    /// (gate <c>direct</c>, re-applied on the new tip when another writer got there first). A bump to what is there
+    /// is a no-op.
     /// </summary>
     public async Task<StageReport> BumpAsync(string environment, ImageRecord? image = null, CancellationToken cancellationToken = default)
     {
@@ -115,16 +119,18 @@ public sealed class Deployer
         image ??= State.Pushed ?? throw new GitOpsException("nothing to bump: run the Push stage first (gitops push)", ExitCode.InvalidInput);
         await _runtime.EnsureSeededAsync(_config.Runtime.Seed is null ? null : _config.Resolve(_config.Runtime.Seed), cancellationToken);
 
+        var file = Path.Combine(env.Path, env.File).Replace('\\', '/');
+        var editor = ManifestEditors.For(env.Editor, env.EditorOptions);
+        _runtime.SparsePaths = RuntimeRepo.SparseFor(file);
+        var tag = image.Tags.FirstOrDefault();
+        var update = new ImageUpdate(image.Repository, NewName: image.Repository, NewTag: tag, Digest: image.Digest);
+        if (env.Gate == "direct")
+            return await BumpDirectAsync(env, image, file, editor, update, watch, cancellationToken);
+
         var branch = BumpBranch(env.Name, image.Repository);
         await _runtime.StartBranchAsync(branch, cancellationToken);
-        var file = Path.Combine(env.Path, env.File).Replace('\\', '/');
         var before = _runtime.ReadFile(file);
-        var tag = image.Tags.FirstOrDefault();
-        // The entry is found by the pushed repository; before the first bump the runtime files name image.name instead.
-        var match = image.Repository != _config.Image.Name && !before.Contains(image.Repository, StringComparison.Ordinal)
-            ? _config.Image.Name : image.Repository;
-        var edit = ManifestEditors.For(env.Editor).Apply(file, before,
-            new ImageUpdate(match, NewName: image.Repository, NewTag: tag, Digest: image.Digest));
+        var edit = editor.Apply(file, before, Matching(update, before));
         if (edit.Changes.IsEmpty)
         {
             _log.WriteLine($"[bump] {env.Name} already runs {image.Repository}@{image.Digest}; nothing to bump");
@@ -141,16 +147,75 @@ public sealed class Deployer
             return new StageReport("Bump", "pending", env.Name, image.Digest, Revision: sha, Seconds: watch.Elapsed.TotalSeconds);
         }
         _runtime.WriteFile(file, edit.Text);
-        var old = edit.Changes.Changes.FirstOrDefault(c => c.Old.Length > 0)?.Old ?? "(none)";
-        var message = $"{env.Name}: bump {image.Repository} {old} → {tag}\n\n" +
-            $"Image: {image.Repository}:{tag}@{image.Digest}\n" +
-            string.Concat(edit.Changes.Changes.Select(c => $"Change: {c.File}:{c.Line} {c.Old} → {c.New}\n")) +
-            (image.SourceRevision is null ? "" : $"Source-Revision: {image.SourceRevision}\n");
-        var commit = await _runtime.CommitAsync([file], message, cancellationToken);
+        var commit = await _runtime.CommitAsync([file], CommitMessage(_config.Runtime, env.Name, image, tag, edit.Changes), cancellationToken);
         await _runtime.PushBranchAsync(branch, cancellationToken);
         Update(s => s.WithEnvironment(env.Name, s.Environment(env.Name) with { Tag = tag, Digest = image.Digest, BumpBranch = branch, BumpCommit = commit }), "Bump", watch.Elapsed);
-        _log.WriteLine($"[bump] {env.Name}: {file} {string.Join("; ", edit.Changes.Changes.Select(c => $"line {c.Line}: {(c.Old.Length == 0 ? "(added)" : c.Old)} → {c.New}"))} on {branch} ({commit[..12]})");
+        _log.WriteLine($"[bump] {env.Name}: {file} {Describe(edit.Changes)} on {branch} ({commit[..12]})");
         return new StageReport("Bump", "committed", env.Name, image.Digest, Revision: commit, Seconds: watch.Elapsed.TotalSeconds);
+    }
+
+    // Gate direct: the commit lands on the deploy branch itself; each attempt edits the fresh file on the new tip.
+    // The entry is found by the pushed repository; before the first bump the runtime files name image.name instead.
+    private ImageUpdate Matching(ImageUpdate update, string text) =>
+        update.Name != _config.Image.Name && !text.Contains(update.Name, StringComparison.Ordinal) ? update with { Name = _config.Image.Name } : update;
+
+    private async Task<StageReport> BumpDirectAsync(EnvironmentConfig env, ImageRecord image, string file, IManifestEditor editor,
+        ImageUpdate update, Stopwatch watch, CancellationToken cancellationToken)
+    {
+        var tag = update.NewTag;
+        ChangeSet changes = ChangeSet.Empty;
+        var pushed = await _runtime.CommitToBranchAsync(ct =>
+        {
+            var text = _runtime.ReadFile(file);
+            var edit = editor.Apply(file, text, Matching(update, text));
+            changes = edit.Changes;
+            if (edit.Changes.IsEmpty) return Task.FromResult<(IReadOnlyList<string>, string)?>(null);
+            _runtime.WriteFile(file, edit.Text);
+            return Task.FromResult<(IReadOnlyList<string>, string)?>(([file], CommitMessage(_config.Runtime, env.Name, image, tag, edit.Changes)));
+        }, cancellationToken);
+        if (pushed is null)
+        {
+            _log.WriteLine($"[bump] {env.Name} already runs {image.Repository}@{image.Digest}; nothing to bump");
+            Update(s => s.WithEnvironment(env.Name, s.Environment(env.Name) with { Tag = tag, Digest = image.Digest, BumpBranch = null, BumpCommit = null }), "Bump", watch.Elapsed);
+            return new StageReport("Bump", "unchanged", env.Name, image.Digest, Seconds: watch.Elapsed.TotalSeconds);
+        }
+        Update(s => s.WithEnvironment(env.Name, s.Environment(env.Name) with
+        {
+            Tag = tag, Digest = image.Digest, BumpBranch = null, BumpCommit = pushed.Sha, PullRequest = null, MergedRevision = pushed.Sha,
+        }), "Bump", watch.Elapsed);
+        _log.WriteLine($"[bump] {env.Name}: {file} {Describe(changes)} committed straight to {_config.Runtime.Branch} ({pushed.Sha[..12]}" +
+            (pushed.Attempts > 1 ? $", re-applied on the new tip {pushed.Attempts - 1} time(s))" : ")"));
+        return new StageReport("Bump", "committed", env.Name, image.Digest, Revision: pushed.Sha, Seconds: watch.Elapsed.TotalSeconds);
+    }
+
+    private static string Describe(ChangeSet changes) =>
+        string.Join("; ", changes.Changes.Select(c => $"line {c.Line}: {(c.Old.Length == 0 ? "(added)" : c.Old)} → {c.New}"));
+
+    /// <summary>
+    /// The bump commit's message: the subject from <see cref="RuntimeRepoConfig.CommitMessage"/> (default
+    /// <c>{env}: bump {image} {old} → {new}</c>), then the Image, Change and Source-Revision trailers and the
+    /// configured ones.
+    /// </summary>
+    public static string CommitMessage(RuntimeRepoConfig runtime, string environment, ImageRecord image, string? tag, ChangeSet changes)
+    {
+        ArgumentNullException.ThrowIfNull(runtime);
+        ArgumentNullException.ThrowIfNull(image);
+        ArgumentNullException.ThrowIfNull(changes);
+        var old = changes.Changes.FirstOrDefault(c => c.Old.Length > 0)?.Old ?? "(none)";
+        string Fill(string template) => template
+            .Replace("{env}", environment, StringComparison.Ordinal)
+            .Replace("{image}", image.Repository, StringComparison.Ordinal)
+            .Replace("{old}", old, StringComparison.Ordinal)
+            .Replace("{new}", tag ?? image.Digest, StringComparison.Ordinal)
+            .Replace("{tag}", tag ?? "", StringComparison.Ordinal)
+            .Replace("{digest}", image.Digest, StringComparison.Ordinal)
+            .Replace("{source}", image.SourceRevision ?? "", StringComparison.Ordinal);
+        var subject = Fill(runtime.CommitMessage ?? "{env}: bump {image} {old} → {new}");
+        return $"{subject}\n\n" +
+            $"Image: {image.Repository}:{tag}@{image.Digest}\n" +
+            string.Concat(changes.Changes.Select(c => $"Change: {c.File}:{c.Line} {c.Old} → {c.New}\n")) +
+            (image.SourceRevision is null ? "" : $"Source-Revision: {image.SourceRevision}\n") +
+            string.Concat((runtime.Trailers ?? new Dictionary<string, string>()).Select(t => $"{t.Key}: {Fill(t.Value)}\n"));
     }
 
     /// <summary>
@@ -169,6 +234,20 @@ public sealed class Deployer
             pr = await _forge.OpenAsync(new NewPullRequest(record.BumpBranch, _config.Runtime.Branch,
                 $"{env.Name}: deploy {_config.Image.Name}:{record.Tag}", body, env.Approvals,
                 new Dictionary<string, string> { ["environment"] = env.Name }), cancellationToken);
+        }
+        else if (env.Gate == "direct")
+        {
+            if (record.MergedRevision is not { } direct || record.PullRequest is not null)
+            {
+                _log.WriteLine($"[gate] {env.Name}: gate direct, no commit waiting; nothing to gate");
+                return new StageReport("Gate", "nothing", env.Name, record.Digest, Seconds: watch.Elapsed.TotalSeconds);
+            }
+            // No pull request and no merge webhook: the commit is on the deploy branch, so ask the sync directly.
+            if (_observer is ISyncTrigger trigger)
+                await trigger.TriggerAsync(new SyncRequest(env.Name, direct, LocalForge.RepositoryUrlFor(_runtime.Url)), cancellationToken);
+            Update(s => s, "Gate", watch.Elapsed);
+            _log.WriteLine($"[gate] {env.Name}: gate direct: {direct} is on {_config.Runtime.Branch} already");
+            return new StageReport("Gate", "merged", env.Name, record.Digest, Revision: direct, Seconds: watch.Elapsed.TotalSeconds);
         }
         else if (record.PullRequest is int open && (await _forge.GetAsync(open, cancellationToken)).State == PullRequestState.Open)
         {
@@ -262,15 +341,27 @@ public sealed class Deployer
         return new StageReport("Verify", "verified", env.Name, image.Digest, record.PullRequest, Revision: status.Revision, Seconds: watch.Elapsed.TotalSeconds);
     }
 
+    /// <summary>Promotion to every environment whose promoteFrom is <paramref name="from"/>.</summary>
+    public Task<IReadOnlyList<StageReport>> PromoteAsync(string from, CancellationToken cancellationToken = default) =>
+        PromoteAsync(from, null, cancellationToken);
+
     /// <summary>
     /// Promotion: every environment whose promoteFrom is <paramref name="from"/> gets the exact digest that is
     /// verified there, through its own pull request and gate; when the gate opens it is synced and verified.
     /// </summary>
-    public async Task<IReadOnlyList<StageReport>> PromoteAsync(string from, CancellationToken cancellationToken = default)
+    /// <param name="from">The source environment.</param>
+    /// <param name="to">Only this target (it may be any other environment); null: every environment whose promoteFrom is <paramref name="from"/>.</param>
+    /// <param name="cancellationToken">Cancels the promotion.</param>
+    public async Task<IReadOnlyList<StageReport>> PromoteAsync(string from, string? to, CancellationToken cancellationToken)
     {
         var reports = new List<StageReport>();
+        _config.Environment(from);
+        if (to == from)
+            throw new GitOpsException($"cannot promote {from} to itself", ExitCode.InvalidInput);
         var source = State.Environment(from);
-        var targets = _config.Environments.Where(e => e.PromoteFrom == from).ToList();
+        var targets = to is null
+            ? _config.Environments.Where(e => e.PromoteFrom == from).ToList()
+            : [_config.Environment(to)];
         if (targets.Count == 0)
         {
             _log.WriteLine($"[promote] no environment promotes from {from}");
@@ -320,6 +411,93 @@ public sealed class Deployer
         ];
         reports.AddRange(await PromoteAsync(environment, cancellationToken));
         return reports;
+    }
+
+    /// <summary>
+    /// Rollback: restores the environment's file to its previous content in the runtime repo's history (the newest
+    /// older version that differs from the current one), or to its content at <paramref name="to"/> (a commit or tag),
+    /// through the environment's gate: a pull request (gate pr) or a direct commit.
+    /// </summary>
+    public async Task<IReadOnlyList<StageReport>> RollbackAsync(string environment, string? to = null, CancellationToken cancellationToken = default)
+    {
+        var watch = Stopwatch.StartNew();
+        var env = _config.Environment(environment);
+        var file = Path.Combine(env.Path, env.File).Replace('\\', '/');
+        await _runtime.EnsureSeededAsync(_config.Runtime.Seed is null ? null : _config.Resolve(_config.Runtime.Seed), cancellationToken);
+        _runtime.SparsePaths = RuntimeRepo.SparseFor(file);
+        await _runtime.SyncCloneAsync(cancellationToken);
+        var history = await _runtime.FileHistoryAsync(file, 200, cancellationToken);
+        if (history.Count == 0)
+            throw new GitOpsException($"runtime repo {_runtime.Url}: file '{file}' not found on branch {_config.Runtime.Branch}", ExitCode.InvalidInput);
+        var current = history[0].Text;
+        string target, targetText;
+        if (to is not null)
+        {
+            target = await _runtime.ResolveAsync(to, cancellationToken)
+                ?? throw new GitOpsException($"rollback: '{to}' names no commit or tag in {_runtime.Url}", ExitCode.InvalidInput);
+            targetText = await _runtime.ReadAtAsync(target, file, cancellationToken)
+                ?? throw new GitOpsException($"rollback: {file} does not exist at {to} ({target[..12]})", ExitCode.InvalidInput);
+        }
+        else
+        {
+            var previous = history.Skip(1).FirstOrDefault(h => h.Text != current);
+            if (previous.Commit is null)
+                throw new GitOpsException($"rollback: {file} has no earlier version to go back to on {_config.Runtime.Branch}", ExitCode.InvalidInput);
+            (target, targetText) = previous;
+        }
+        if (targetText == current)
+        {
+            _log.WriteLine($"[rollback] {env.Name}: {file} at {target[..12]} is what is deployed; nothing to roll back");
+            return [new StageReport("Rollback", "unchanged", env.Name, Revision: target, Seconds: watch.Elapsed.TotalSeconds)];
+        }
+        var image = await ImageAtAsync(target, file, cancellationToken);
+        var subject = $"{env.Name}: roll back {file} to {target[..12]}";
+        var message = $"{subject}\n\nRollback-To: {target}\n" + (image is null ? "" : $"Image: {image.Value.Reference}\n");
+        string commit;
+        if (env.Gate == "direct")
+        {
+            var pushed = await _runtime.CommitToBranchAsync(_ =>
+            {
+                if (_runtime.ReadFile(file) == targetText) return Task.FromResult<(IReadOnlyList<string>, string)?>(null);
+                _runtime.WriteFile(file, targetText);
+                return Task.FromResult<(IReadOnlyList<string>, string)?>(([file], message));
+            }, cancellationToken);
+            if (pushed is null)
+                return [new StageReport("Rollback", "unchanged", env.Name, Revision: target, Seconds: watch.Elapsed.TotalSeconds)];
+            commit = pushed.Sha;
+            Update(s => s.WithEnvironment(env.Name, s.Environment(env.Name) with
+            {
+                Tag = image?.Tag, Digest = image?.Digest, BumpBranch = null, BumpCommit = commit, PullRequest = null, MergedRevision = commit,
+            }), "Bump", watch.Elapsed);
+        }
+        else
+        {
+            var branch = $"gitops/{env.Name}/rollback";
+            await _runtime.StartBranchAsync(branch, cancellationToken);
+            _runtime.WriteFile(file, targetText);
+            commit = await _runtime.CommitAsync([file], message, cancellationToken);
+            await _runtime.PushBranchAsync(branch, cancellationToken);
+            Update(s => s.WithEnvironment(env.Name, s.Environment(env.Name) with { Tag = image?.Tag, Digest = image?.Digest, BumpBranch = branch, BumpCommit = commit }), "Bump", watch.Elapsed);
+        }
+        _log.WriteLine($"[rollback] {env.Name}: {file} restored to its content at {target[..12]}{(image is null ? "" : $" ({image.Value.Reference})")} in {commit[..12]}");
+        var reports = new List<StageReport> { new("Rollback", "committed", env.Name, image?.Digest, Revision: commit, Seconds: watch.Elapsed.TotalSeconds) };
+        reports.Add(await GateAsync(env.Name, cancellationToken));
+        return reports;
+    }
+
+    // The image a commit of the file set, from the Image: trailer gitops writes on every bump.
+    private async Task<(string Reference, string? Tag, string? Digest)?> ImageAtAsync(string commit, string file, CancellationToken cancellationToken)
+    {
+        var body = await _runtime.Git.TryRunAsync(["log", "-1", "--format=%B", commit, "--", file], cancellationToken);
+        var line = body.StdOut.Split('\n').Select(l => l.Trim()).FirstOrDefault(l => l.StartsWith("Image: ", StringComparison.Ordinal));
+        if (line is null) return null;
+        var reference = line["Image: ".Length..];
+        var at = reference.IndexOf('@', StringComparison.Ordinal);
+        var digest = at >= 0 && at + 1 < reference.Length ? reference[(at + 1)..] : null;
+        var named = at >= 0 ? reference[..at] : reference;
+        var colon = named.LastIndexOf(':');
+        var tag = colon > named.LastIndexOf('/') && colon + 1 < named.Length ? named[(colon + 1)..] : null;
+        return (reference, tag, digest);
     }
 
     private static string BumpBranch(string environment, string repository) =>

@@ -90,7 +90,7 @@ public static class DeployerFactory
         ArgumentNullException.ThrowIfNull(config);
         return new RegistryClientOptions
         {
-            InsecureRegistries = new HashSet<string>(config.Image.InsecureRegistries ?? [], StringComparer.OrdinalIgnoreCase),
+            InsecureRegistries = new HashSet<string>(config.Image.InsecureRegistries, StringComparer.OrdinalIgnoreCase),
         };
     }
 
@@ -98,11 +98,8 @@ public static class DeployerFactory
     public static Deployer Create(GitOpsConfig config, IWebhookEndpoint webhooks, TextWriter log)
     {
         var state = config.Resolve(config.StateDir);
-        IImageBuilder builder = config.Image.Builder switch
-        {
-            "builtin" or "auto" => new BuiltinImageBuilder(),
-            var other => throw new GitOpsException($"{config.SourceFile}: image.builder '{other}' is not available yet; use 'builtin'", ExitCode.InvalidInput),
-        };
+        var builder = ImageBuilders.Create(config.Image.Builder, [.. config.Image.Platforms.Select(BuiltinImageBuilder.ParsePlatform)],
+            config.BaseDir, config.Image.Base, log);
         var registry = RegistryFactory.Open(config.Image.Registry, config.BaseDir, RegistryOptions(config));
         var r = config.Runtime;
         var runtime = new RuntimeRepo(RuntimeUrl(config), r.Branch, Path.Combine(state, "work", "runtime"), r.AuthorName, r.AuthorEmail);

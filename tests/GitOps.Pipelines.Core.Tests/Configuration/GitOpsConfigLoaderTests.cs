@@ -361,7 +361,7 @@ public sealed class GitOpsConfigLoaderTests
         [InlineData("image:\n  name: a\n  builder: kaniko\n", "gitops.yaml:3:12: image.builder: must be one of 'builtin', 'buildah', 'docker', 'dotnet', 'auto', got 'kaniko'")]
         [InlineData("image:\n  name: a\nruntime:\n  forge: gitea\n", "gitops.yaml:4:10: runtime.forge: must be one of 'local', 'github', 'gitlab', got 'gitea'")]
         [InlineData("image:\n  name: a\nsync:\n  kind: spinnaker\n", "gitops.yaml:4:9: sync.kind: must be one of 'local', 'argocd', 'flux', got 'spinnaker'")]
-        [InlineData("image:\n  name: a\nenvironments:\n  - name: a\n    path: a\n    editor: jsonnet\n", "gitops.yaml:6:13: environments[0].editor: must be 'kustomize' or 'helm', got 'jsonnet'")]
+        [InlineData("image:\n  name: a\nenvironments:\n  - name: a\n    path: a\n    editor: jsonnet\n", "gitops.yaml:6:13: environments[0].editor: must be one of 'kustomize', 'helm', 'manifests', 'argocd', 'flux-setters', got 'jsonnet'")]
         [InlineData("image:\n  name: a\n  tags:\n    strategy: newest\n", "gitops.yaml:4:15: image.tags.strategy: must be one of 'semver', 'newest-build', 'latest', 'alphabetical', 'name', 'digest', got 'newest'")]
         public void Unknown_kinds_list_the_known_ones(string yaml, string message)
         {
@@ -396,6 +396,57 @@ public sealed class GitOpsConfigLoaderTests
         public void An_empty_file_is_an_error()
         {
             Assert.Equal("gitops.yaml:1:1: the file is empty; 'image' is required", Fails("# nothing yet\n").Message);
+        }
+    }
+
+    public class Builds
+    {
+        [Fact]
+        public void Platforms_and_tagging_are_read()
+        {
+            var config = GitOpsConfigLoader.Parse(Minimal + """
+                  builder: auto
+                  platforms: [linux/amd64, linux/arm64/v8]
+                  tagging:
+                    prefix: app-
+                    suffix: -slim
+                    raw: [stable, edge]
+                    latest: false
+                """, "gitops.yaml", "/repo");
+
+            Assert.Equal("auto", config.Image.Builder);
+            Assert.Equal(["linux/amd64", "linux/arm64/v8"], config.Image.Platforms);
+            Assert.Equal("app-", config.Image.Tagging.Prefix);
+            Assert.Equal("-slim", config.Image.Tagging.Suffix);
+            Assert.Equal(["stable", "edge"], config.Image.Tagging.Raw);
+            Assert.False(config.Image.Tagging.Latest);
+        }
+
+        [Fact]
+        public void Without_them_one_default_platform_and_plain_tags()
+        {
+            var config = GitOpsConfigLoader.Parse(Minimal, "gitops.yaml", "/repo");
+
+            Assert.Empty(config.Image.Platforms);
+            Assert.Equal(GitOps.Pipelines.Tags.TagFlavor.Default, config.Image.Tagging);
+        }
+
+        [Theory]
+        [InlineData("  builder: dotnet\n", null)]
+        [InlineData("  builder: docker\n", null)]
+        [InlineData("  builder: buildah\n", null)]
+        [InlineData("  platforms: [linux/amd64, amd64]\n", "gitops.yaml:3:28: image.platforms[1]: must be os/arch or os/arch/variant (e.g. linux/amd64, linux/arm64/v8), got 'amd64'")]
+        [InlineData("  tagging:\n    raw: [ok, -bad]\n", "gitops.yaml:4:15: image.tagging.raw[1]: must be a tag (letters, digits, '_', '.', '-'; at most 128; not starting with '.' or '-'), got '-bad'")]
+        [InlineData("  tagging:\n    prefix: a/b\n", "gitops.yaml:4:13: image.tagging.prefix: must be letters, digits, '_', '.' or '-', got 'a/b'")]
+        [InlineData("  tagging:\n    flavor: x\n", "gitops.yaml:4:5: image.tagging: unknown key 'flavor'")]
+        public void Each_is_checked_where_it_is_written(string yaml, string? message)
+        {
+            if (message is null)
+            {
+                Assert.NotNull(GitOpsConfigLoader.Parse(Minimal + yaml, "gitops.yaml", "/repo"));
+                return;
+            }
+            Assert.StartsWith(message, Fails(Minimal + yaml).Message);
         }
     }
 }

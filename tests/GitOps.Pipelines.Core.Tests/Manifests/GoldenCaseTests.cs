@@ -95,9 +95,7 @@ public sealed class GoldenCaseTests
             string? Get(string key) => map.Children.TryGetValue(new YamlScalarNode(key), out var v) ? ((YamlScalarNode)v).Value : null;
             var original = Directory.GetFiles(Path.Combine(dir, "original")).Single();
             var fileName = Path.GetFileName(original);
-            var editor = Get("editor") == "helm" && Get("prefix") is { } prefix
-                ? new HelmValuesEditor(prefix)
-                : ManifestEditors.For(Get("editor")!);
+            var editor = ManifestEditors.For(Get("editor")!, new EditorOptions(Get("valuesKey") ?? Get("prefix"), Get("imagePolicy")));
             return new GoldenCase(
                 fileName,
                 File.ReadAllText(original),

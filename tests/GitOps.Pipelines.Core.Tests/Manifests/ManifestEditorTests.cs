@@ -172,14 +172,14 @@ public sealed class ManifestEditorTests
         {
             var e = Fails(() => ManifestEditors.For("jsonnet"));
 
-            Assert.Equal("unknown editor kind 'jsonnet' (known: kustomize, helm)", e.Message);
+            Assert.Equal("unknown editor kind 'jsonnet' (known: kustomize, helm, manifests, argocd, flux-setters)", e.Message);
         }
 
         [Fact]
         public void Every_editor_kind_gitops_yaml_accepts_has_an_editor()
         {
             foreach (var kind in GitOps.Pipelines.Configuration.GitOpsConfigLoader.EditorKinds)
-                Assert.Equal(kind, ManifestEditors.For(kind).Kind);
+                Assert.Equal(kind, ManifestEditors.For(kind, new EditorOptions(ImagePolicy: "flux-system:app")).Kind);
         }
     }
 }

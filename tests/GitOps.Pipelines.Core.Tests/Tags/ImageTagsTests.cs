@@ -108,6 +108,69 @@ public class ImageTagsTests
         }
     }
 
+    public class Flavor
+    {
+        [Fact]
+        public void Prefix_and_suffix_go_on_every_tag_and_the_version_but_not_on_latest()
+        {
+            var set = ImageTags.Compute(new GitContext(Sha, "refs/tags/v1.2.3"), new TagFlavor(Prefix: "app-", Suffix: "-alpine"));
+
+            Assert.Equal(["app-1.2.3-alpine", "app-1.2-alpine", "app-1-alpine", "app-sha-0123456-alpine", "latest"], set.Tags);
+            Assert.Equal("app-1.2.3-alpine", set.Version);
+            Assert.Equal("app-1.2.3-alpine", set.Labels[ImageTags.VersionLabel]);
+            Assert.Equal("app-1.2.3-alpine", set.Immutable);
+        }
+
+        [Fact]
+        public void Raw_tags_come_after_the_ref_tag_and_before_the_sha_tag_with_the_flavor()
+        {
+            var set = ImageTags.Compute(new GitContext(Sha, "refs/heads/main"), new TagFlavor(Suffix: "-x", Raw: ["stable", "edge"]));
+
+            Assert.Equal(["main-x", "stable-x", "edge-x", "sha-0123456-x"], set.Tags);
+            Assert.Equal("main-x", set.Version);
+        }
+
+        [Fact]
+        public void Latest_can_be_turned_off()
+        {
+            var set = ImageTags.Compute(new GitContext(Sha, "refs/tags/v1.2.3"), new TagFlavor(Latest: false));
+
+            Assert.DoesNotContain("latest", set.Tags);
+        }
+
+        [Fact]
+        public void The_default_flavor_keeps_the_plain_tags()
+        {
+            var git = new GitContext(Sha, "refs/pull/7/merge");
+
+            Assert.Equal(ImageTags.Compute(git).Tags, ImageTags.Compute(git, TagFlavor.Default).Tags);
+            Assert.Equal(["pr-7", "sha-0123456"], ImageTags.Compute(git, TagFlavor.Default).Tags);
+        }
+
+        [Theory]
+        [InlineData("refs/tags/v1.2.3", "1.2.3")]
+        [InlineData("refs/tags/nightly", "nightly")]
+        [InlineData("refs/heads/feature/x", "sha-0123456")]
+        [InlineData("refs/pull/7/merge", "sha-0123456")]
+        [InlineData("HEAD", "sha-0123456")]
+        public void The_immutable_tag_is_a_git_tags_version_else_the_sha_tag(string gitRef, string expected) =>
+            Assert.Equal(expected, ImageTags.Compute(new GitContext(Sha, gitRef)).Immutable);
+
+        [Theory]
+        [InlineData("-app", "", null)]
+        [InlineData("", "", "bad/tag")]
+        [InlineData("", "!", null)]
+        public void A_flavor_that_makes_an_invalid_tag_is_invalid_input(string prefix, string suffix, string? raw)
+        {
+            var flavor = new TagFlavor(prefix, suffix, raw is null ? null : [raw]);
+
+            var e = Assert.Throws<GitOpsException>(() => ImageTags.Compute(new GitContext(Sha, "refs/heads/main"), flavor));
+
+            Assert.Equal(ExitCode.InvalidInput, e.Code);
+            Assert.Contains("not a valid tag", e.Message);
+        }
+    }
+
     public class Sanitize
     {
         [Theory]
