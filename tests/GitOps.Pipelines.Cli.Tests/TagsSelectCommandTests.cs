@@ -1,5 +1,8 @@
 using System.Text.Json;
+using GitOps.Pipelines.Images;
 using GitOps.Pipelines.Oci;
+using GitOps.Pipelines.Registries;
+using GitOps.Pipelines.Tests.Registries;
 using GitOps.Pipelines.TestKit;
 
 namespace GitOps.Pipelines.Cli.Tests;
@@ -199,6 +202,68 @@ public class TagsSelectCommandTests
             var (code, _, err) = await Run("tags", "select", "--tags", "1.0.0", "--image", $"oci:{_layout.Root}");
             Assert.Equal(2, code);
             Assert.Contains("not both", err, StringComparison.Ordinal);
+        }
+    }
+
+    public sealed class From_a_registry : IDisposable
+    {
+        private readonly TempDir _dir = new("tags-select-registry");
+        private readonly DistributionServer _server = new();
+
+        public void Dispose()
+        {
+            _server.Dispose();
+            _dir.Dispose();
+        }
+
+        // Pushes an image created at `created` to the registry under each tag.
+        private async Task<string> Push(string created, params string[] tags)
+        {
+            var layout = new OciLayout(_dir.Combine("layout-" + created[..10])).EnsureCreated();
+            var config = new OciImageConfig(created, "amd64", "linux", new OciRuntimeConfig(Cmd: [created]), new OciRootFs("layers", []));
+            var configDescriptor = layout.WriteBlob(JsonSerializer.SerializeToUtf8Bytes(config, OciJson.Default.OciImageConfig), MediaTypes.ImageConfig);
+            var manifest = new OciManifest(2, MediaTypes.ImageManifest, configDescriptor, []);
+            var descriptor = layout.WriteBlob(JsonSerializer.SerializeToUtf8Bytes(manifest, OciJson.Default.OciManifest), MediaTypes.ImageManifest);
+            using var registry = new DistributionRegistry(_server.Host);
+            await registry.PushAsync(layout, descriptor.Digest, ImageReference.ParseNormalized($"{_server.Host}/team/app"), tags);
+            return descriptor.Digest;
+        }
+
+        [Fact]
+        public async Task Semver_reads_the_tags_through_the_registry()
+        {
+            await Push("2026-01-01T00:00:00Z", "1.2.0", "1.10.0", "2.0.0-rc.1", "latest");
+
+            var (code, output, err) = await Run("tags", "select", "--image", $"docker://{_server.Host}/team/app", "--constraint", ">=1.0", "--page-size", "2");
+
+            Assert.True(code == 0, err);
+            Assert.Equal("1.10.0", output.Trim());
+        }
+
+        [Fact]
+        public async Task Latest_reports_the_digest_and_created_of_a_plain_registry_reference()
+        {
+            await Push("2026-01-01T00:00:00Z", "build-1");
+            var newest = await Push("2026-02-01T00:00:00Z", "build-2");
+
+            var (code, output, err) = await Run("tags", "select", "--strategy", "latest", "--image", $"{_server.Host}/team/app", "--platform", "linux/amd64", "-o", "json");
+
+            Assert.True(code == 0, err);
+            var json = JsonDocument.Parse(output).RootElement;
+            Assert.Equal(("build-2", newest), (json.GetProperty("tag").GetString(), json.GetProperty("digest").GetString()));
+            Assert.Equal(2, json.GetProperty("candidates").GetInt32());
+        }
+
+        [Fact]
+        public async Task No_image_for_the_platform_is_exit_code_3()
+        {
+            await Push("2026-01-01T00:00:00Z", "1.0.0");
+
+            var (code, _, err) = await Run("tags", "select", "--image", $"docker://{_server.Host}/team/app", "--platform", "linux/arm64/v8");
+
+            Assert.Equal(3, code);
+            Assert.Contains("no tag qualifies", err, StringComparison.Ordinal);
+            Assert.Contains("1 without linux/arm64/v8 left out", err, StringComparison.Ordinal);
         }
     }
 }

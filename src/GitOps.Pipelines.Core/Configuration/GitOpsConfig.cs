@@ -48,6 +48,9 @@ public sealed record ImageConfig(
 
     /// <summary>How built images are tagged (metadata-action flavor: prefix, suffix, raw tags, latest).</summary>
     public GitOps.Pipelines.Tags.TagFlavor Tagging { get; init; } = GitOps.Pipelines.Tags.TagFlavor.Default;
+
+    /// <summary>Registries (<c>HOST[:PORT]</c>) that may be reached over plain HTTP (loopback always may).</summary>
+    public IReadOnlyList<string> InsecureRegistries { get; init; } = [];
 }
 
 /// <summary>Tag rules: how tags are chosen among a repository's tags.</summary>

@@ -66,7 +66,7 @@ public static partial class GitOpsConfigLoader
         var top = new ConfigSection(file, "", root, "image", "runtime", "environments", "sync", "webhook", "stateDir");
 
         var imageSection = top.Section("image", "name", "registry", "context", "builder", "base", "workingDir", "entrypoint", "tags", "labels",
-                "platforms", "tagging")
+                "platforms", "tagging", "insecureRegistries")
             ?? throw top.Error(top.Start, "", "image is required");
         var image = ReadImage(imageSection);
 
@@ -193,6 +193,7 @@ public static partial class GitOpsConfigLoader
                 tags?.StringList("ignoreTags") ?? []),
             Labels: s.StringMap("labels"))
         {
+            InsecureRegistries = InsecureRegistries(s),
             Platforms = Checked(s, "platforms", PlatformPattern(), "must be os/arch or os/arch/variant (e.g. linux/amd64, linux/arm64/v8)"),
             Tagging = tagging is null ? Tags.TagFlavor.Default : new Tags.TagFlavor(
                 CheckedString(tagging, "prefix", TagCharsPattern(), "must be letters, digits, '_', '.' or '-'"),
@@ -200,6 +201,23 @@ public static partial class GitOpsConfigLoader
                 Checked(tagging, "raw", Images.ReferenceGrammar.AnchoredTag, "must be a tag (letters, digits, '_', '.', '-'; at most 128; not starting with '.' or '-')"),
                 tagging.Boolean("latest", true)),
         };
+    }
+
+    // HOST[:PORT] as docker's --insecure-registry takes it: no scheme, no path.
+    private static IReadOnlyList<string> InsecureRegistries(ConfigSection s)
+    {
+        var list = s.StringList("insecureRegistries");
+        for (var i = 0; i < list.Count; i++)
+        {
+            var host = list[i];
+            if (host.Length == 0 || host.Contains("://", StringComparison.Ordinal) || host.Contains('/', StringComparison.Ordinal)
+                || host.Any(char.IsWhiteSpace))
+            {
+                var node = ((YamlSequenceNode)s.Node("insecureRegistries")!).Children[i];
+                throw s.Error(node.Start, $"{s.KeyPath("insecureRegistries")}[{i}]", $"must be HOST or HOST:PORT (no scheme, no path), got '{host}'");
+            }
+        }
+        return list;
     }
 
     [GeneratedRegex("^[a-z0-9]+/[a-z0-9_]+(/[a-z0-9]+)?$")]

@@ -97,11 +97,13 @@ public sealed class Deployer
         var existing = await _registry.ResolveAsync(target.WithTag(built.Tags[0]), cancellationToken);
         var pushed = await _registry.PushAsync(new OciLayout(BuildLayoutDir), built.Digest, target, built.Tags, cancellationToken);
         var outcome = existing == built.Digest ? "unchanged" : "pushed";
-        Update(s => s with { Pushed = built with { Digest = pushed.Digest } }, "Push", watch.Elapsed);
+        // The repository the registry holds it under (HOST/PREFIX/NAME for docker://HOST/PREFIX) is what the bump writes.
+        var repository = pushed.Reference.Name == target.Name ? built.Repository : pushed.Reference.Name;
+        Update(s => s with { Pushed = built with { Repository = repository, Digest = pushed.Digest } }, "Push", watch.Elapsed);
         _log.WriteLine(outcome == "unchanged"
-            ? $"[push] {built.Repository}@{pushed.Digest} is already in {_config.Image.Registry}; tags checked"
-            : $"[push] {built.Repository}@{pushed.Digest} → {_config.Image.Registry} ({string.Join(", ", built.Tags)})");
-        return new StageReport("Push", outcome, Digest: pushed.Digest, Seconds: watch.Elapsed.TotalSeconds, Image: $"{built.Repository}:{built.Tags[0]}");
+            ? $"[push] {repository}@{pushed.Digest} is already in {_config.Image.Registry}; tags checked"
+            : $"[push] {built.Repository}@{pushed.Digest} → {repository} ({string.Join(", ", built.Tags)})");
+        return new StageReport("Push", outcome, Digest: pushed.Digest, Seconds: watch.Elapsed.TotalSeconds, Image: $"{repository}:{built.Tags[0]}");
     }
 
     /// <summary>
@@ -128,7 +130,7 @@ public sealed class Deployer
         var branch = BumpBranch(env.Name, image.Repository);
         await _runtime.StartBranchAsync(branch, cancellationToken);
         var before = _runtime.ReadFile(file);
-        var edit = editor.Apply(file, before, update);
+        var edit = editor.Apply(file, before, Matching(update, before));
         if (edit.Changes.IsEmpty)
         {
             _log.WriteLine($"[bump] {env.Name} already runs {image.Repository}@{image.Digest}; nothing to bump");
@@ -153,6 +155,10 @@ public sealed class Deployer
     }
 
     // Gate direct: the commit lands on the deploy branch itself; each attempt edits the fresh file on the new tip.
+    // The entry is found by the pushed repository; before the first bump the runtime files name image.name instead.
+    private ImageUpdate Matching(ImageUpdate update, string text) =>
+        update.Name != _config.Image.Name && !text.Contains(update.Name, StringComparison.Ordinal) ? update with { Name = _config.Image.Name } : update;
+
     private async Task<StageReport> BumpDirectAsync(EnvironmentConfig env, ImageRecord image, string file, IManifestEditor editor,
         ImageUpdate update, Stopwatch watch, CancellationToken cancellationToken)
     {
@@ -160,7 +166,8 @@ public sealed class Deployer
         ChangeSet changes = ChangeSet.Empty;
         var pushed = await _runtime.CommitToBranchAsync(ct =>
         {
-            var edit = editor.Apply(file, _runtime.ReadFile(file), update);
+            var text = _runtime.ReadFile(file);
+            var edit = editor.Apply(file, text, Matching(update, text));
             changes = edit.Changes;
             if (edit.Changes.IsEmpty) return Task.FromResult<(IReadOnlyList<string>, string)?>(null);
             _runtime.WriteFile(file, edit.Text);
@@ -363,7 +370,7 @@ public sealed class Deployer
         var status = await _observer.GetAsync(from, cancellationToken);
         if (source.Digest is null || status is null || status.Health != "Healthy" || status.Images.All(i => i.Digest != source.Digest))
             throw new GitOpsException($"cannot promote from {from}: it is not verified healthy at {source.Digest ?? "any digest"} (run the chain to Verify first)", ExitCode.NotVerified);
-        var image = new ImageRecord(_config.Image.Name, source.Digest, source.Tag is null ? [] : [source.Tag], null);
+        var image = new ImageRecord(State.Pushed?.Repository ?? _config.Image.Name, source.Digest, source.Tag is null ? [] : [source.Tag], null);
         foreach (var target in targets)
         {
             reports.Add(await BumpAsync(target.Name, image, cancellationToken));

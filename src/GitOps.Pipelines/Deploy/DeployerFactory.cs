@@ -4,6 +4,7 @@ using GitOps.Pipelines.Forges;
 using GitOps.Pipelines.Git;
 using GitOps.Pipelines.Kubernetes;
 using GitOps.Pipelines.Registries;
+using GitOps.Pipelines.Registries.Distribution;
 using GitOps.Pipelines.Sync;
 
 namespace GitOps.Pipelines.Deploy;
@@ -83,13 +84,23 @@ public static class DeployerFactory
     public static IForge Forge(GitOpsConfig config, Func<string, string?>? environment = null) =>
         config.Runtime.Forge == "local" ? LocalForge(config) : HostedForges.Open(config.Runtime, environment ?? System.Environment.GetEnvironmentVariable);
 
+    /// <summary>How registries are reached: <c>image.insecureRegistries</c> may use plain HTTP; credentials as <see cref="RegistryCredentials"/> finds them.</summary>
+    public static RegistryClientOptions RegistryOptions(GitOpsConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        return new RegistryClientOptions
+        {
+            InsecureRegistries = new HashSet<string>(config.Image.InsecureRegistries, StringComparer.OrdinalIgnoreCase),
+        };
+    }
+
     /// <summary>A deployer for <paramref name="config"/>, delivering webhooks to <paramref name="webhooks"/>.</summary>
     public static Deployer Create(GitOpsConfig config, IWebhookEndpoint webhooks, TextWriter log)
     {
         var state = config.Resolve(config.StateDir);
         var builder = ImageBuilders.Create(config.Image.Builder, [.. config.Image.Platforms.Select(BuiltinImageBuilder.ParsePlatform)],
             config.BaseDir, config.Image.Base, log);
-        var registry = RegistryFactory.Open(config.Image.Registry, config.BaseDir);
+        var registry = RegistryFactory.Open(config.Image.Registry, config.BaseDir, RegistryOptions(config));
         var r = config.Runtime;
         var runtime = new RuntimeRepo(RuntimeUrl(config), r.Branch, Path.Combine(state, "work", "runtime"), r.AuthorName, r.AuthorEmail);
         // A hosted forge delivers its own merge webhooks; only the local forge has an outbox to drain.

@@ -14,6 +14,28 @@ public sealed class GitOpsConfigLoaderTests
         return e;
     }
 
+    public sealed class InsecureRegistries
+    {
+        [Fact]
+        public void Are_read_as_a_list_of_hosts_and_default_to_none()
+        {
+            var config = GitOpsConfigLoader.Parse("image:\n  name: hello\n  registry: docker://registry.lan:5000/team\n  insecureRegistries: [registry.lan:5000, 10.0.0.7]\n", "gitops.yaml", "/repo");
+
+            Assert.Equal(["registry.lan:5000", "10.0.0.7"], config.Image.InsecureRegistries);
+            Assert.Empty(GitOpsConfigLoader.Parse(Minimal, "gitops.yaml", "/repo").Image.InsecureRegistries!);
+        }
+
+        [Fact]
+        public void A_url_instead_of_a_host_names_the_line_and_item()
+        {
+            var e = Fails("image:\n  name: hello\n  insecureRegistries:\n    - ok.lan\n    - http://registry.lan:5000\n");
+
+            Assert.Contains("gitops.yaml:5", e.Message, StringComparison.Ordinal);
+            Assert.Contains("image.insecureRegistries[1]", e.Message, StringComparison.Ordinal);
+            Assert.Contains("HOST or HOST:PORT", e.Message, StringComparison.Ordinal);
+        }
+    }
+
     public sealed class Load
     {
         [Fact]

@@ -85,6 +85,33 @@ public class RegistryCredentialsTests
         }
 
         [Fact]
+        public void Marks_a_helper_answer_with_user_token_as_an_identity_token()
+        {
+            using var dir = new TempDir();
+            Helper(dir, "acr", "acme.azurecr.io", "<token>", "refresh-abc");
+            dir.Write("docker/config.json", """{"credHelpers":{"acme.azurecr.io":"acr"}}""");
+
+            var found = In(dir).Find("acme.azurecr.io");
+
+            Assert.True(found!.IsIdentityToken);
+            Assert.Equal("refresh-abc", found.Secret);
+            Assert.DoesNotContain("refresh-abc", found.ToString());
+        }
+
+        [Fact]
+        public void Reads_an_auths_identitytoken_as_an_identity_token_before_user_and_password()
+        {
+            using var dir = new TempDir();
+            dir.Write("docker/config.json", """{"auths":{"acme.azurecr.io":{"auth":"","identitytoken":"eyJ-refresh"}}}""");
+
+            var found = In(dir).Find("acme.azurecr.io");
+
+            Assert.True(found!.IsIdentityToken);
+            Assert.Equal(("<token>", "eyJ-refresh"), (found.Username, found.Secret));
+            Assert.Contains("identitytoken", found.Source);
+        }
+
+        [Fact]
         public void Falls_back_from_the_creds_store_to_the_auths_when_the_store_has_nothing()
         {
             using var dir = new TempDir();

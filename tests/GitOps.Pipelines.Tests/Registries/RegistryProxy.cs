@@ -16,7 +16,7 @@ namespace GitOps.Pipelines.Tests.Registries;
 /// </summary>
 public sealed class RegistryProxy : IDisposable
 {
-    private readonly HttpListener _listener = new();
+    private HttpListener _listener = new();
     private readonly HttpClient _upstream = new(new HttpClientHandler { AllowAutoRedirect = false });
     private readonly Uri _target;
     private readonly List<string> _faults = [];
@@ -27,7 +27,8 @@ public sealed class RegistryProxy : IDisposable
         for (var tries = 0; ; tries++)
         {
             Port = FreePort();
-            _listener.Prefixes.Clear();
+            // A fresh listener per try: one whose start failed cannot even drop its prefix ("address already in use").
+            _listener = new HttpListener();
             _listener.Prefixes.Add($"http://127.0.0.1:{Port}/");
             try { _listener.Start(); break; }
             catch (HttpListenerException) when (tries < 5) { }
@@ -147,8 +148,13 @@ public sealed class RegistryProxy : IDisposable
 
     public void Dispose()
     {
-        _listener.Stop();
-        _listener.Close();
+        // Stopping re-resolves the endpoint; when the port was already given up that can throw, and nothing is left to free.
+        try
+        {
+            _listener.Stop();
+            _listener.Close();
+        }
+        catch (HttpListenerException) { }
         _upstream.Dispose();
     }
 }

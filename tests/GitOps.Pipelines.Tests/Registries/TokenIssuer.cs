@@ -12,6 +12,9 @@ namespace GitOps.Pipelines.Tests.Registries;
 /// A small token server for distribution's token auth, on 127.0.0.1: it checks Basic credentials against one
 /// user and answers with an ES256 JWT whose header carries the signing certificate (<c>x5c</c>); the registry
 /// trusts that certificate through <c>rootcertbundle</c>. It grants whatever repository actions are asked for.
+/// Like ACR, it also answers <c>POST /oauth2/exchange</c> (an Azure AD token, <see cref="AadToken"/>, for a refresh token)
+/// and OAuth2 <c>POST</c>s to the realm with <c>grant_type=refresh_token</c> (a refresh token it issued, or
+/// <see cref="IdentityToken"/>), answering <c>access_token</c>.
 /// </summary>
 public sealed class TokenIssuer : IDisposable
 {
@@ -21,12 +24,14 @@ public sealed class TokenIssuer : IDisposable
     /// <summary>The token's issuer, as the registry is configured.</summary>
     public const string Issuer = "gitops-test-issuer";
 
-    private readonly HttpListener _listener = new();
+    private HttpListener _listener = new();
     private readonly ECDsa _key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
     private readonly X509Certificate2 _certificate;
     private readonly string _user;
     private readonly string _password;
     private readonly List<string> _requests = [];
+    private readonly List<IReadOnlyDictionary<string, string[]>> _forms = [];
+    private readonly HashSet<string> _refreshTokens = [];
 
     public TokenIssuer(string user, string password)
     {
@@ -42,7 +47,8 @@ public sealed class TokenIssuer : IDisposable
             l.Start();
             Port = ((IPEndPoint)l.LocalEndpoint).Port;
             l.Stop();
-            _listener.Prefixes.Clear();
+            // A fresh listener per try: one whose start failed cannot even drop its prefix ("address already in use").
+            _listener = new HttpListener();
             _listener.Prefixes.Add($"http://127.0.0.1:{Port}/");
             try { _listener.Start(); break; }
             catch (HttpListenerException) when (tries < 5) { }
@@ -65,6 +71,18 @@ public sealed class TokenIssuer : IDisposable
         get { lock (_requests) return [.. _requests]; }
     }
 
+    /// <summary>The Azure AD access token <c>/oauth2/exchange</c> accepts (null: none).</summary>
+    public string? AadToken { get; set; }
+
+    /// <summary>A refresh token (a Docker config <c>identitytoken</c>) the realm accepts besides the exchanged ones.</summary>
+    public string? IdentityToken { get; set; }
+
+    /// <summary>Every form POSTed so far (exchange and refresh-token grants), with <c>path</c> added.</summary>
+    public IReadOnlyList<IReadOnlyDictionary<string, string[]>> Forms
+    {
+        get { lock (_forms) return [.. _forms]; }
+    }
+
     private async Task LoopAsync()
     {
         while (_listener.IsListening)
@@ -84,7 +102,38 @@ public sealed class TokenIssuer : IDisposable
         var query = HttpUtility.ParseQueryString(context.Request.Url!.Query);
         var scopes = query.GetValues("scope") ?? [];
         var expected = "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes($"{_user}:{_password}"));
-        if (context.Request.Headers["Authorization"] != expected || query["service"] != Service)
+        var refused = context.Request.Headers["Authorization"] != expected || query["service"] != Service;
+        var accessName = "token";
+        if (context.Request.HttpMethod == "POST")
+        {
+            string text;
+            using (var reader = new StreamReader(context.Request.InputStream, Encoding.UTF8)) text = reader.ReadToEnd();
+            var parsed = HttpUtility.ParseQueryString(text);
+            var form = parsed.AllKeys.OfType<string>().ToDictionary(k => k, k => parsed.GetValues(k) ?? []);
+            form["path"] = [context.Request.Url.AbsolutePath];
+            form["authorization"] = [context.Request.Headers["Authorization"] ?? ""];
+            lock (_forms) _forms.Add(form);
+            if (context.Request.Url.AbsolutePath == "/oauth2/exchange")
+            {
+                if (parsed["grant_type"] != "access_token" || parsed["service"] != Service || AadToken is null || parsed["access_token"] != AadToken)
+                {
+                    lock (_requests) _requests.Add("401");
+                    context.Response.StatusCode = 401;
+                    context.Response.Close();
+                    return;
+                }
+                var refresh = "acr-refresh-" + Guid.NewGuid().ToString("N");
+                lock (_refreshTokens) _refreshTokens.Add(refresh);
+                Write(context, new Dictionary<string, object> { ["refresh_token"] = refresh });
+                return;
+            }
+            scopes = parsed.GetValues("scope") ?? [];
+            bool known;
+            lock (_refreshTokens) known = parsed["refresh_token"] is { } r && (_refreshTokens.Contains(r) || r == IdentityToken);
+            refused = parsed["grant_type"] != "refresh_token" || parsed["service"] != Service || !known;
+            accessName = "access_token";
+        }
+        if (refused)
         {
             lock (_requests) _requests.Add("401");
             context.Response.StatusCode = 401;
@@ -118,7 +167,12 @@ public sealed class TokenIssuer : IDisposable
         var input = Base64Url(JsonSerializer.SerializeToUtf8Bytes(header)) + "." + Base64Url(JsonSerializer.SerializeToUtf8Bytes(claims));
         var signature = _key.SignData(Encoding.ASCII.GetBytes(input), HashAlgorithmName.SHA256); // r||s, as JWS wants
         var token = input + "." + Base64Url(signature);
-        var body = JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, object> { ["token"] = token, ["expires_in"] = 300 });
+        Write(context, new Dictionary<string, object> { [accessName] = token, ["expires_in"] = 300 });
+    }
+
+    private static void Write(HttpListenerContext context, Dictionary<string, object> answer)
+    {
+        var body = JsonSerializer.SerializeToUtf8Bytes(answer);
         context.Response.ContentType = "application/json";
         context.Response.ContentLength64 = body.Length;
         context.Response.OutputStream.Write(body);
@@ -129,8 +183,13 @@ public sealed class TokenIssuer : IDisposable
 
     public void Dispose()
     {
-        _listener.Stop();
-        _listener.Close();
+        // Stopping re-resolves the endpoint; when the port was already given up that can throw, and nothing is left to free.
+        try
+        {
+            _listener.Stop();
+            _listener.Close();
+        }
+        catch (HttpListenerException) { }
         _certificate.Dispose();
         _key.Dispose();
     }

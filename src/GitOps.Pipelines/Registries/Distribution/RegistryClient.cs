@@ -29,6 +29,7 @@ public sealed class RegistryClient : IRegistryClient, IDisposable
     private bool _basic;
     private RegistryCredential? _credential;
     private bool _credentialLooked;
+    private (string Token, DateTimeOffset Expires)? _acrRefresh;
 
     /// <summary>A client of <paramref name="registry"/> (host and optional port, e.g. <c>ghcr.io</c>).</summary>
     public RegistryClient(string registry, RegistryClientOptions? options = null)
@@ -446,18 +447,17 @@ public sealed class RegistryClient : IRegistryClient, IDisposable
         try
         {
             if (_tokens.TryGetValue(key, out cached) && cached.Expires > DateTimeOffset.UtcNow) return cached.Token;
-            var query = new List<string>();
-            if (challenge["service"] is { } service) query.Add("service=" + Uri.EscapeDataString(service));
-            foreach (var s in scope.Split(' ', StringSplitOptions.RemoveEmptyEntries)) query.Add("scope=" + Uri.EscapeDataString(s));
             var realm = new Uri(challenge["realm"]!);
-            var url = new UriBuilder(realm) { Query = string.Join('&', query) }.Uri;
-            using var request = new HttpRequestMessage(HttpMethod.Get, url);
-            if (Credential is { } c) request.Headers.Authorization = new AuthenticationHeaderValue("Basic", BasicValue(c));
+            using var request = await TokenRequestAsync(challenge, realm, scope, cancellationToken);
             HttpResponseMessage response;
             try { response = await _http.SendAsync(request, cancellationToken); }
             catch (HttpRequestException e) { throw Unreachable(realm, e); }
             using (response)
             {
+                if (response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden && Credential is null && _acrRefresh is not null)
+                    throw new RegistryException($"registry {Registry} refused the ACR refresh token exchanged for the Azure identity's token: " +
+                            $"token server {Clean(realm)} answered {(int)response.StatusCode} (does the identity have AcrPull/AcrPush on {Registry}?)",
+                        response.StatusCode, Clean(realm), [RegistryErrorCodes.Unauthorized]);
                 if (response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
                     throw new RegistryException(Credential is { } who
                             ? $"registry {Registry} refused the credentials of user '{who.Username}' (from {who.Source}): token server {Clean(realm)} answered {(int)response.StatusCode}"
@@ -478,6 +478,80 @@ public sealed class RegistryClient : IRegistryClient, IDisposable
         finally
         {
             _authLock.Release();
+        }
+    }
+
+    /// <summary>
+    /// The token request for <paramref name="scope"/>: an OAuth2 <c>grant_type=refresh_token</c> POST when we hold a
+    /// refresh token (Docker config <c>identitytoken</c>, or ACR's from <c>/oauth2/exchange</c>); otherwise distribution's
+    /// GET with <c>service</c> and <c>scope</c>, with the credentials as Basic when there are any.
+    /// </summary>
+    private async Task<HttpRequestMessage> TokenRequestAsync(AuthChallenge challenge, Uri realm, string scope, CancellationToken cancellationToken)
+    {
+        var refresh = Credential is { IsIdentityToken: true } identity ? identity.Secret
+            : Credential is null && _options.IsAzureRegistry(Registry) ? await AcrRefreshTokenAsync(challenge, realm, cancellationToken)
+            : null;
+        if (refresh is not null)
+        {
+            var form = new List<KeyValuePair<string, string>> { new("grant_type", "refresh_token") };
+            if (challenge["service"] is { } svc) form.Add(new("service", svc));
+            foreach (var s in scope.Split(' ', StringSplitOptions.RemoveEmptyEntries)) form.Add(new("scope", s));
+            form.Add(new("refresh_token", refresh));
+            form.Add(new("client_id", "gitops-pipelines"));
+            return new HttpRequestMessage(HttpMethod.Post, realm) { Content = new FormUrlEncodedContent(form) };
+        }
+        var query = new List<string>();
+        if (challenge["service"] is { } service) query.Add("service=" + Uri.EscapeDataString(service));
+        foreach (var s in scope.Split(' ', StringSplitOptions.RemoveEmptyEntries)) query.Add("scope=" + Uri.EscapeDataString(s));
+        var request = new HttpRequestMessage(HttpMethod.Get, new UriBuilder(realm) { Query = string.Join('&', query) }.Uri);
+        if (Credential is { } c) request.Headers.Authorization = new AuthenticationHeaderValue("Basic", BasicValue(c));
+        return request;
+    }
+
+    /// <summary>The scope of the Azure AD token ACR exchanges.</summary>
+    internal const string AcrAadScope = "https://containerregistry.azure.net/.default";
+
+    /// <summary>
+    /// ACR: an Azure AD access token from the Azure.Identity credential, exchanged at <c>/oauth2/exchange</c> on the token
+    /// realm's host (the registry itself on ACR) with <c>grant_type=access_token</c>, <c>service</c>, <c>access_token</c>
+    /// (and <c>tenant</c> when configured) for an ACR refresh token; kept until the AAD token expires.
+    /// Called under the auth lock.
+    /// </summary>
+    private async Task<string> AcrRefreshTokenAsync(AuthChallenge challenge, Uri realm, CancellationToken cancellationToken)
+    {
+        if (_acrRefresh is { } held && held.Expires > DateTimeOffset.UtcNow) return held.Token;
+        var credential = _options.AzureCredential ?? new Azure.Identity.DefaultAzureCredential();
+        Azure.Core.AccessToken aad;
+        try
+        {
+            aad = await credential.GetTokenAsync(new Azure.Core.TokenRequestContext([AcrAadScope], tenantId: _options.AzureTenant), cancellationToken);
+        }
+        catch (Azure.Identity.AuthenticationFailedException e)
+        {
+            throw new RegistryException($"registry {Registry} is an Azure Container Registry and no credential was found for it: " +
+                $"neither the Docker config (az acr login) nor an Azure identity ({e.Message.Split('\n', 2)[0].Trim()})",
+                HttpStatusCode.Unauthorized, Clean(realm), [RegistryErrorCodes.Unauthorized], ExitCode.Failure, e);
+        }
+        var exchange = new Uri(realm, "/oauth2/exchange");
+        var form = new List<KeyValuePair<string, string>> { new("grant_type", "access_token") };
+        form.Add(new("service", challenge["service"] ?? Registry));
+        if (_options.AzureTenant is { Length: > 0 } tenant) form.Add(new("tenant", tenant));
+        form.Add(new("access_token", aad.Token));
+        using var request = new HttpRequestMessage(HttpMethod.Post, exchange) { Content = new FormUrlEncodedContent(form) };
+        HttpResponseMessage response;
+        try { response = await _http.SendAsync(request, cancellationToken); }
+        catch (HttpRequestException e) { throw Unreachable(exchange, e); }
+        using (response)
+        {
+            if (response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
+                throw new RegistryException($"registry {Registry} refused the Azure identity's token at {Clean(exchange)} ({(int)response.StatusCode}): " +
+                    "is it an identity of the registry's tenant, with a role on it?", response.StatusCode, Clean(exchange), [RegistryErrorCodes.Unauthorized]);
+            if (response.StatusCode != HttpStatusCode.OK) throw await FailAsync(response, "exchange the Azure identity's token", cancellationToken);
+            var body = await ReadJsonAsync(response, RegistryJson.Default.AcrExchangeResponse, cancellationToken);
+            var refresh = body?.RefreshToken is { Length: > 0 } r ? r
+                : throw new RegistryException($"{Clean(exchange)} for registry {Registry} answered without a refresh_token", response.StatusCode, Clean(exchange), []);
+            _acrRefresh = (refresh, aad.ExpiresOn - TimeSpan.FromMinutes(1));
+            return refresh;
         }
     }
 

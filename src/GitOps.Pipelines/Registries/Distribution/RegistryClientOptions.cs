@@ -1,3 +1,5 @@
+using Azure.Core;
+
 namespace GitOps.Pipelines.Registries.Distribution;
 
 /// <summary>How a <see cref="RegistryClient"/> connects, authenticates and retries.</summary>
@@ -24,6 +26,32 @@ public sealed record RegistryClientOptions
 
     /// <summary>Wraps the HTTP handler (e.g. to count or log requests in tests); null for none.</summary>
     public Func<HttpMessageHandler, HttpMessageHandler>? WrapHandler { get; init; }
+
+    /// <summary>
+    /// Registries authenticated as Azure Container Registries when no other credential is found: host patterns, exact
+    /// (<c>acme.azurecr.io</c>) or with a leading <c>*.</c> (<c>*.azurecr.io</c>). By default the public, China and US
+    /// government ACR domains.
+    /// </summary>
+    public IReadOnlyList<string> AzureRegistries { get; init; } = ["*.azurecr.io", "*.azurecr.cn", "*.azurecr.us"];
+
+    /// <summary>
+    /// The Azure.Identity credential for ACR: its access token for <c>https://containerregistry.azure.net/.default</c> is
+    /// exchanged at <c>/oauth2/exchange</c> for an ACR refresh token. Null: a <c>DefaultAzureCredential</c>, created
+    /// when an ACR first asks for a token.
+    /// </summary>
+    public TokenCredential? AzureCredential { get; init; }
+
+    /// <summary>The Azure AD tenant sent with the exchange (<c>tenant</c>); null to let ACR use the token's.</summary>
+    public string? AzureTenant { get; init; }
+
+    /// <summary>True when <paramref name="host"/> matches <see cref="AzureRegistries"/>.</summary>
+    public bool IsAzureRegistry(string host)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        return AzureRegistries.Any(p => p.StartsWith("*.", StringComparison.Ordinal)
+            ? host.EndsWith(p[1..], StringComparison.OrdinalIgnoreCase) && host.Length > p.Length - 1
+            : string.Equals(p, host, StringComparison.OrdinalIgnoreCase));
+    }
 
     /// <summary>True when <paramref name="host"/> may be reached over plain HTTP.</summary>
     public bool IsInsecure(string host)

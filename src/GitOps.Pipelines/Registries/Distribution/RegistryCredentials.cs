@@ -10,6 +10,12 @@ namespace GitOps.Pipelines.Registries.Distribution;
 /// <param name="Source">Where the pair came from (for messages), e.g. <c>~/.docker/config.json auths</c>.</param>
 public sealed record RegistryCredential(string Username, string Secret, string Source)
 {
+    /// <summary>
+    /// True when <see cref="Secret"/> is an OAuth2 refresh token (Docker config <c>identitytoken</c>, or a credential
+    /// helper's user <c>&lt;token&gt;</c>): it is sent to the token realm as <c>grant_type=refresh_token</c>, never as Basic.
+    /// </summary>
+    public bool IsIdentityToken { get; init; }
+
     /// <inheritdoc />
     public override string ToString() => $"{Username} (from {Source})";
 }
@@ -20,11 +26,12 @@ public sealed record RegistryCredential(string Username, string Secret, string S
 /// <item>credentials given in code (<see cref="RegistryCredentials(IReadOnlyDictionary{string, RegistryCredential}?, IReadOnlyDictionary{string, string?}?)"/>);</item>
 /// <item>the Docker config (<c>$DOCKER_CONFIG/config.json</c>, else <c>~/.docker/config.json</c>): <c>credHelpers[host]</c>,
 /// then <c>credsStore</c>, then <c>auths[host]</c> (base64 <c>user:password</c> in <c>auth</c>, or
-/// <c>username</c>/<c>password</c>) — the order docker uses; Docker Hub is looked up as <c>https://index.docker.io/v1/</c>;</item>
+/// <c>username</c>/<c>password</c>, or an OAuth2 refresh token in <c>identitytoken</c>) — the order docker uses; Docker Hub is looked up as <c>https://index.docker.io/v1/</c>;</item>
 /// <item><c>GITHUB_TOKEN</c> for <c>ghcr.io</c> (user <c>GITHUB_ACTOR</c>, else <c>token</c>);</item>
 /// <item>for the GitLab registry (<c>CI_REGISTRY</c>'s host): <c>CI_REGISTRY_USER</c>/<c>CI_REGISTRY_PASSWORD</c>, else
 /// <c>gitlab-ci-token</c>/<c>CI_JOB_TOKEN</c>;</item>
-/// <item>none: anonymous.</item>
+/// <item>none: anonymous (an Azure Container Registry then authenticates with an Azure.Identity credential,
+/// see <see cref="RegistryClientOptions.AzureCredential"/>).</item>
 /// </list>
 /// </summary>
 public sealed class RegistryCredentials
@@ -97,6 +104,9 @@ public sealed class RegistryCredentials
         foreach (var key in Keys(host))
         {
             if (config.Auths is null || !config.Auths.TryGetValue(key, out var entry)) continue;
+            if (entry.IdentityToken is { Length: > 0 } identity)
+                return new RegistryCredential(entry.Username is { Length: > 0 } u ? u : "<token>", identity, $"auths identitytoken in {path}")
+                    { IsIdentityToken = true };
             if (entry.Auth is { Length: > 0 } auth)
             {
                 string decoded;
@@ -168,7 +178,8 @@ public sealed class RegistryCredentials
                 throw new GitOpsException($"credential helper {program} for {server} printed no JSON credentials", ExitCode.Failure, e);
             }
             if (answer?.Secret is not { Length: > 0 } secret) return null;
-            return new RegistryCredential(answer.Username ?? "", secret, source);
+            // The protocol's way of handing out an identity token: user "<token>".
+            return new RegistryCredential(answer.Username ?? "", secret, source) { IsIdentityToken = answer.Username == "<token>" };
         }
     }
 

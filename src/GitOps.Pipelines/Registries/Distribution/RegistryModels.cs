@@ -34,11 +34,15 @@ public sealed record TokenResponse(
     [property: JsonPropertyName("expires_in")] int? ExpiresIn,
     [property: JsonPropertyName("issued_at")] string? IssuedAt);
 
+/// <summary>ACR's answer to <c>POST /oauth2/exchange</c>.</summary>
+/// <param name="RefreshToken">The ACR refresh token.</param>
+public sealed record AcrExchangeResponse([property: JsonPropertyName("refresh_token")] string? RefreshToken);
+
 /// <summary>One <c>auths</c> entry of a Docker config.json.</summary>
 /// <param name="Auth">base64 of <c>user:password</c>.</param>
 /// <param name="Username">The user, when stored apart.</param>
 /// <param name="Password">The password, when stored apart.</param>
-/// <param name="IdentityToken">An OAuth2 refresh token (not supported yet).</param>
+/// <param name="IdentityToken">An OAuth2 refresh token, sent to the token realm as <c>grant_type=refresh_token</c>.</param>
 public sealed record DockerAuthEntry(
     [property: JsonPropertyName("auth")] string? Auth,
     [property: JsonPropertyName("username")] string? Username = null,
@@ -68,6 +72,7 @@ public sealed record CredentialHelperAnswer(
 [JsonSerializable(typeof(TagList))]
 [JsonSerializable(typeof(RegistryErrorBody))]
 [JsonSerializable(typeof(TokenResponse))]
+[JsonSerializable(typeof(AcrExchangeResponse))]
 [JsonSerializable(typeof(DockerConfigFile))]
 [JsonSerializable(typeof(CredentialHelperAnswer))]
 public sealed partial class RegistryJson : JsonSerializerContext;
