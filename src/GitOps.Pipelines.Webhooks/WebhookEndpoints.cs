@@ -2,6 +2,9 @@ using System.Security.Cryptography;
 using GitOps.Pipelines.Configuration;
 using GitOps.Pipelines.Deploy;
 using GitOps.Pipelines.Forges;
+using GitOps.Pipelines.Forges.GitHub;
+using GitOps.Pipelines.Forges.GitLab;
+using GitOps.Pipelines.Webhooks.Reporting;
 using GitOps.Pipelines.Sync;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -45,9 +48,17 @@ public static class WebhookEndpoints
 
     internal static WebApplication Build(GitOpsConfig config, string secret, string[] args, bool quiet)
     {
-        var options = WebhookServiceOptions.FromEnvironment(Routes(config)) with { GitHubSecret = secret, StateDirectory = Path.Combine(config.Resolve(config.StateDir), "webhooks") };
+        var options = WebhookServiceOptions.FromEnvironment(Routes(config)) with
+        {
+            GitHubSecret = secret,
+            StateDirectory = Path.Combine(config.Resolve(config.StateDir), "webhooks"),
+            VerifyTimeout = config.Sync.Timeout > TimeSpan.Zero ? config.Sync.Timeout : TimeSpan.FromMinutes(5),
+        };
+        // Made before the app, so a hosted forge without a token fails at start, not after the first merge.
+        var reporter = Reporter(config, Environment.GetEnvironmentVariable);
         return WebhookApp.Create(args, options, services =>
         {
+            if (reporter is not null) services.AddSingleton(reporter);
             if (config.Sync.Kind == "local")
             {
                 var sync = DeployerFactory.LocalSync(config);
@@ -65,6 +76,27 @@ public static class WebhookEndpoints
             if (quiet) services.AddLogging(b => b.SetMinimumLevel(LogLevel.Warning));
         });
     }
+
+    /// <summary>
+    /// The reporter for <c>runtime.forge</c> (null when <c>webhook.report</c> is <c>none</c>): the local forge's folder,
+    /// or GitHub/GitLab at the runtime repo's API with the forge token (see <see cref="HostedForges.Token"/>).
+    /// </summary>
+    public static IDeploymentReporter? Reporter(GitOpsConfig config, Func<string, string?> environment, HttpClient? http = null)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        if (config.Webhook.Report == "none") return null;
+        var runtime = config.Runtime;
+        if (runtime.Forge == "local") return new LocalDeploymentReporter(Path.Combine(config.Resolve(config.StateDir), "forge"));
+        var where = HostedForges.Locate(runtime.Forge, runtime.Url, runtime.ApiUrl, runtime.Project);
+        var token = HostedForges.Token(runtime.Forge, runtime.TokenEnv, environment);
+        if (runtime.Forge == "gitlab")
+            return new GitLabDeploymentReporter(new GitLabClient(where.ApiUrl, token.Value, token.Kind, http ?? ReportHttp, token.Source), where.Project);
+        var parts = where.Project.Split('/');
+        return new GitHubDeploymentReporter(new GitHubClient(where.ApiUrl, token.Value, http ?? ReportHttp, token.Source), parts[0], parts[1],
+            config.Webhook.Report == "deployment" ? GitHubReportKind.Deployment : GitHubReportKind.CommitStatus);
+    }
+
+    private static readonly HttpClient ReportHttp = new() { Timeout = TimeSpan.FromSeconds(100) };
 
     private static string? Secret(GitOpsConfig config)
     {

@@ -58,6 +58,12 @@ public sealed record WebhookServiceOptions
     /// <summary>The rate limit's fixed window.</summary>
     public TimeSpan RateLimitWindow { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>How long a merge's environments are watched for synced and healthy at the revision before it is reported failed.</summary>
+    public TimeSpan VerifyTimeout { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>How often an observer that cannot watch (the local sync) is polled while following a merge.</summary>
+    public TimeSpan VerifyPollInterval { get; init; } = TimeSpan.FromMilliseconds(200);
+
     /// <summary>How many recent deliveries the status page shows.</summary>
     public int RecentDeliveries { get; init; } = 100;
 
@@ -92,6 +98,8 @@ public sealed record WebhookServiceOptions
             throw new GitOpsException($"the webhook must remember at least one delivery (got {RememberedDeliveries})", ExitCode.InvalidInput);
         if (RateLimitPermits <= 0 || RateLimitWindow <= TimeSpan.Zero)
             throw new GitOpsException($"the webhook rate limit must be positive (got {RateLimitPermits} per {RateLimitWindow})", ExitCode.InvalidInput);
+        if (VerifyTimeout <= TimeSpan.Zero || VerifyPollInterval <= TimeSpan.Zero)
+            throw new GitOpsException($"the webhook verify timeout and poll interval must be positive (got {VerifyTimeout}, {VerifyPollInterval})", ExitCode.InvalidInput);
         if (DebounceWindow < TimeSpan.Zero || DebounceJitter < TimeSpan.Zero)
             throw new GitOpsException("the webhook debounce window and jitter cannot be negative", ExitCode.InvalidInput);
         for (var i = 0; i < Routes.Count; i++)

@@ -163,4 +163,9 @@ public sealed record SyncConfig(string Kind, TimeSpan Timeout, string? Kubeconfi
 /// <param name="Url">Where the forge delivers; empty: the chain starts the service on 127.0.0.1 on a free port.</param>
 /// <param name="SecretEnv">The environment variable holding the HMAC secret.</param>
 /// <param name="Secret">The secret itself (from configuration; the variable wins).</param>
-public sealed record WebhookConfig(string? Url, string SecretEnv, string? Secret);
+/// <param name="Report">
+/// How the service reports a merge's deployments back on the forge: <c>status</c> (a commit status <c>gitops/ENV</c> on the
+/// merge commit), <c>deployment</c> (GitHub: a Deployment and its statuses; GitLab: a commit status), or <c>none</c>;
+/// either way a PR/MR comment summarizes the result.
+/// </param>
+public sealed record WebhookConfig(string? Url, string SecretEnv, string? Secret, string Report = "status");

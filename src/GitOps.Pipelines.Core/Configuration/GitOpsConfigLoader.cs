@@ -101,11 +101,12 @@ public static partial class GitOpsConfigLoader
 
         var environments = ReadEnvironments(top, syncConfig.Kind);
 
-        var webhook = top.Section("webhook", "url", "secretEnv", "secret");
+        var webhook = top.Section("webhook", "url", "secretEnv", "secret", "report");
         var webhookConfig = new WebhookConfig(
             webhook?.OptionalString("url"),
             webhook?.String("secretEnv", "GITOPS_WEBHOOK_GITHUB_SECRET") ?? "GITOPS_WEBHOOK_GITHUB_SECRET",
-            webhook?.OptionalString("secret"));
+            webhook?.OptionalString("secret"),
+            webhook?.OneOf("report", "status", ["status", "deployment", "none"]) ?? "status");
 
         return new GitOpsConfig(image, runtimeConfig, environments, syncConfig, webhookConfig,
             top.String("stateDir", ".gitops"), baseDir, file);

@@ -142,16 +142,17 @@ public static partial class GitLabEndpoints
         var environments = routes.EnvironmentsFor(urls, mr.TargetBranch);
         if (environments.Count == 0)
             return Ignored(log, record, $"no route for {record.Repository} branch {mr.TargetBranch}");
-        return Queue(context, deliveries, log, record, environments, revision, urls[0]);
+        return Queue(context, deliveries, log, record, environments, revision, urls[0], mr.Iid, mr.TargetBranch);
     }
 
     private static Results<Accepted<QueuedReply>, Accepted<IgnoredReply>, ProblemHttpResult> Queue(
-        HttpContext context, DeliveryLog deliveries, ILogger log, WebhookDelivery record, IReadOnlyList<string> environments, string revision, string repositoryUrl)
+        HttpContext context, DeliveryLog deliveries, ILogger log, WebhookDelivery record, IReadOnlyList<string> environments, string revision, string repositoryUrl,
+        int pullRequest = 0, string? branch = null)
     {
         if (record.Delivery is not null && !deliveries.TryBegin("gitlab:" + record.Delivery))
             return Ignored(log, record, $"delivery {record.Delivery} was already handled", "duplicate");
         var entry = JournalEntry.Create("gitlab", record.Event, record.Delivery, repositoryUrl,
-            [.. environments.Select(env => new SyncRequest(env, revision, repositoryUrl))]);
+            [.. environments.Select(env => new SyncRequest(env, revision, repositoryUrl))]) with { PullRequest = pullRequest, Branch = branch };
         LogQueued(log, record.Delivery, record.Event, string.Join(", ", environments), revision);
         return WebhookRequests.Queue(context, record, entry);
     }
