@@ -22,6 +22,9 @@ public sealed record WebhookServiceOptions
     /// <summary>The environment variable <see cref="FromEnvironment"/> reads the GitLab token from.</summary>
     public const string GitLabTokenVariable = "GITOPS_WEBHOOK_GITLAB_TOKEN";
 
+    /// <summary>The environment variable <see cref="FromEnvironment"/> reads the GitLab signing token from.</summary>
+    public const string GitLabSigningTokenVariable = "GITOPS_WEBHOOK_GITLAB_SIGNING_TOKEN";
+
     /// <summary>The environment variable <see cref="FromEnvironment"/> reads the registry secret from.</summary>
     public const string RegistrySecretVariable = "GITOPS_WEBHOOK_REGISTRY_SECRET";
 
@@ -33,6 +36,15 @@ public sealed record WebhookServiceOptions
 
     /// <summary>The GitLab webhook's secret token (<c>X-Gitlab-Token</c>); without it <c>/hooks/gitlab</c> refuses every delivery.</summary>
     public string? GitLabToken { get; init; }
+
+    /// <summary>
+    /// The GitLab webhook's signing token (<c>whsec_BASE64</c>): when set, every GitLab delivery must carry a valid, recent
+    /// <c>webhook-signature</c> (see <see cref="GitLab.GitLabSignature"/>), besides <c>X-Gitlab-Token</c> when that is set too.
+    /// </summary>
+    public string? GitLabSigningToken { get; init; }
+
+    /// <summary>How far a signed delivery's <c>webhook-timestamp</c> may be from now (Standard Webhooks: 5 minutes).</summary>
+    public TimeSpan SignatureTolerance { get; init; } = TimeSpan.FromMinutes(5);
 
     /// <summary>
     /// The registry webhooks' secret: the <c>Authorization</c> header (distribution, ACR, Harbor), <c>?secret=</c> (Docker Hub),
@@ -81,6 +93,7 @@ public sealed record WebhookServiceOptions
     {
         GitHubSecret = Environment.GetEnvironmentVariable(GitHubSecretVariable),
         GitLabToken = Environment.GetEnvironmentVariable(GitLabTokenVariable),
+        GitLabSigningToken = Environment.GetEnvironmentVariable(GitLabSigningTokenVariable),
         RegistrySecret = Environment.GetEnvironmentVariable(RegistrySecretVariable),
         Routes = routes ?? [],
     };

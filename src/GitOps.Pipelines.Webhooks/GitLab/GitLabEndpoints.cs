@@ -52,13 +52,21 @@ public static partial class GitLabEndpoints
         if (body is null) return WebhookRequests.TooLarge(options.MaxBodyBytes);
 
         var token = request.Headers[TokenHeader].Count > 0 ? request.Headers[TokenHeader].ToString() : null;
-        if (string.IsNullOrEmpty(options.GitLabToken))
+        if (string.IsNullOrEmpty(options.GitLabToken) && string.IsNullOrEmpty(options.GitLabSigningToken))
         {
             LogRefused(log, record.Delivery, record.Event, "no token configured");
             return WebhookRequests.Problem(StatusCodes.Status401Unauthorized, "Invalid token",
-                $"no GitLab token is configured: set {WebhookServiceOptions.GitLabTokenVariable}; deliveries are never accepted without one");
+                $"no GitLab token is configured: set {WebhookServiceOptions.GitLabTokenVariable} or {WebhookServiceOptions.GitLabSigningTokenVariable}; deliveries are never accepted without one");
         }
-        if (!WebhookRequests.SecretEquals(token, options.GitLabToken))
+        if (!string.IsNullOrEmpty(options.GitLabSigningToken)
+            && GitLabSignature.Refusal(options.GitLabSigningToken, request.Headers[GitLabSignature.IdHeader].ToString(),
+                request.Headers[GitLabSignature.TimestampHeader].ToString(), request.Headers[GitLabSignature.Header].ToString(), body,
+                DateTimeOffset.UtcNow, options.SignatureTolerance) is { } refusal)
+        {
+            LogRefused(log, record.Delivery, record.Event, "signature refused");
+            return WebhookRequests.Problem(StatusCodes.Status401Unauthorized, "Invalid signature", refusal);
+        }
+        if (!string.IsNullOrEmpty(options.GitLabToken) && !WebhookRequests.SecretEquals(token, options.GitLabToken))
         {
             LogRefused(log, record.Delivery, record.Event, token is null ? "token missing" : "token mismatch");
             return WebhookRequests.Problem(StatusCodes.Status401Unauthorized, "Invalid token",
