@@ -11,7 +11,8 @@ namespace GitOps.Pipelines.Webhooks.Reporting;
 /// watch when it has one, else its poll) until synced and healthy at the merged revision or
 /// <see cref="WebhookServiceOptions.VerifyTimeout"/> passes, reports success, failure or error with the reason, then
 /// comments a summary on the pull/merge request. Does nothing unless an <see cref="IDeploymentReporter"/> and an
-/// <see cref="IDeploymentObserver"/> are registered. One merge (revision and PR) is followed once, however often it is delivered.
+/// <see cref="IDeploymentObserver"/> are registered. One merge (revision and PR) is followed once, however often it is delivered
+/// (unless a trigger failed: the redelivery the 502 asks for is followed again).
 /// </summary>
 public sealed partial class DeploymentFollower(
     IServiceProvider services,
@@ -59,6 +60,8 @@ public sealed partial class DeploymentFollower(
             }
             finally
             {
+                // A merge whose trigger failed was answered 502, so the forge redelivers it: that one is followed anew.
+                if (failed is { Count: > 0 }) _following.TryRemove(key, out _);
                 started.TrySetResult();
             }
         }, CancellationToken.None);

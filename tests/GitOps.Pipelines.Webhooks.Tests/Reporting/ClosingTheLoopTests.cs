@@ -192,6 +192,24 @@ public sealed class ClosingTheLoopTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task After_a_failed_trigger_the_redelivery_is_followed_again_to_success()
+    {
+        await StartAsync();
+        _kube.Fail(403, verb: "get");
+        Assert.Equal(HttpStatusCode.BadGateway, (await DeliverMergeAsync()).StatusCode);
+        await WaitForAsync(CommentsPath, 1);
+
+        // RBAC fixed; GitHub redelivers (a new delivery id) and Argo CD gets there
+        _kube.Heal();
+        Assert.Equal(HttpStatusCode.OK, (await DeliverMergeAsync()).StatusCode);
+        await WaitForAsync(StatusesPath, 2);
+        ArgoCdReports(Merge, "Healthy");
+        await WaitForAsync(CommentsPath, 2);
+
+        Assert.Equal(["error", "pending", "success"], Statuses().Select(s => s.GetProperty("state").GetString()));
+    }
+
+    [Fact]
     public async Task In_deployment_mode_a_deployment_is_created_on_the_merge_commit_with_in_progress_then_success()
     {
         await StartAsync(report: "deployment");
