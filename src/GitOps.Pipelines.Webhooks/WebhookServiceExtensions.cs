@@ -30,6 +30,7 @@ public static class WebhookServiceExtensions
         services.AddSingleton<WebhookMetrics>();
         services.AddSingleton<EventProcessor>();
         services.AddHostedService(sp => sp.GetRequiredService<EventProcessor>());
+        services.AddSingleton<Reporting.DeploymentFollower>();
         services.AddSingleton<ImagePushLog>();
         services.AddSingleton<IImagePushHandler>(sp => sp.GetRequiredService<ImagePushLog>());
         services.AddWebhookRateLimits(options);

@@ -22,6 +22,9 @@ public sealed record WebhookServiceOptions
     /// <summary>The environment variable <see cref="FromEnvironment"/> reads the GitLab token from.</summary>
     public const string GitLabTokenVariable = "GITOPS_WEBHOOK_GITLAB_TOKEN";
 
+    /// <summary>The environment variable <see cref="FromEnvironment"/> reads the GitLab signing token from.</summary>
+    public const string GitLabSigningTokenVariable = "GITOPS_WEBHOOK_GITLAB_SIGNING_TOKEN";
+
     /// <summary>The environment variable <see cref="FromEnvironment"/> reads the registry secret from.</summary>
     public const string RegistrySecretVariable = "GITOPS_WEBHOOK_REGISTRY_SECRET";
 
@@ -33,6 +36,15 @@ public sealed record WebhookServiceOptions
 
     /// <summary>The GitLab webhook's secret token (<c>X-Gitlab-Token</c>); without it <c>/hooks/gitlab</c> refuses every delivery.</summary>
     public string? GitLabToken { get; init; }
+
+    /// <summary>
+    /// The GitLab webhook's signing token (<c>whsec_BASE64</c>): when set, every GitLab delivery must carry a valid, recent
+    /// <c>webhook-signature</c> (see <see cref="GitLab.GitLabSignature"/>), besides <c>X-Gitlab-Token</c> when that is set too.
+    /// </summary>
+    public string? GitLabSigningToken { get; init; }
+
+    /// <summary>How far a signed delivery's <c>webhook-timestamp</c> may be from now (Standard Webhooks: 5 minutes).</summary>
+    public TimeSpan SignatureTolerance { get; init; } = TimeSpan.FromMinutes(5);
 
     /// <summary>
     /// The registry webhooks' secret: the <c>Authorization</c> header (distribution, ACR, Harbor), <c>?secret=</c> (Docker Hub),
@@ -58,6 +70,12 @@ public sealed record WebhookServiceOptions
     /// <summary>The rate limit's fixed window.</summary>
     public TimeSpan RateLimitWindow { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>How long a merge's environments are watched for synced and healthy at the revision before it is reported failed.</summary>
+    public TimeSpan VerifyTimeout { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>How often an observer that cannot watch (the local sync) is polled while following a merge.</summary>
+    public TimeSpan VerifyPollInterval { get; init; } = TimeSpan.FromMilliseconds(200);
+
     /// <summary>How many recent deliveries the status page shows.</summary>
     public int RecentDeliveries { get; init; } = 100;
 
@@ -75,6 +93,7 @@ public sealed record WebhookServiceOptions
     {
         GitHubSecret = Environment.GetEnvironmentVariable(GitHubSecretVariable),
         GitLabToken = Environment.GetEnvironmentVariable(GitLabTokenVariable),
+        GitLabSigningToken = Environment.GetEnvironmentVariable(GitLabSigningTokenVariable),
         RegistrySecret = Environment.GetEnvironmentVariable(RegistrySecretVariable),
         Routes = routes ?? [],
     };
@@ -92,6 +111,8 @@ public sealed record WebhookServiceOptions
             throw new GitOpsException($"the webhook must remember at least one delivery (got {RememberedDeliveries})", ExitCode.InvalidInput);
         if (RateLimitPermits <= 0 || RateLimitWindow <= TimeSpan.Zero)
             throw new GitOpsException($"the webhook rate limit must be positive (got {RateLimitPermits} per {RateLimitWindow})", ExitCode.InvalidInput);
+        if (VerifyTimeout <= TimeSpan.Zero || VerifyPollInterval <= TimeSpan.Zero)
+            throw new GitOpsException($"the webhook verify timeout and poll interval must be positive (got {VerifyTimeout}, {VerifyPollInterval})", ExitCode.InvalidInput);
         if (DebounceWindow < TimeSpan.Zero || DebounceJitter < TimeSpan.Zero)
             throw new GitOpsException("the webhook debounce window and jitter cannot be negative", ExitCode.InvalidInput);
         for (var i = 0; i < Routes.Count; i++)

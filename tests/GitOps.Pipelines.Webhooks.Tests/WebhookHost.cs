@@ -30,11 +30,12 @@ public sealed class WebhookHost : IAsyncDisposable
     public RecordedLogs Logs { get; }
 
     public static async Task<WebhookHost> StartAsync(WebhookServiceOptions options, ISyncTrigger? trigger,
-        IImagePushHandler? images = null, IDeploymentObserver? observer = null)
+        IImagePushHandler? images = null, IDeploymentObserver? observer = null, GitOps.Pipelines.Webhooks.Reporting.IDeploymentReporter? reporter = null)
     {
         var logs = new RecordedLogs();
         var app = WebhookApp.Create([], options, services =>
         {
+            if (reporter is not null) services.AddSingleton(reporter);
             if (trigger is not null) services.AddSingleton(trigger);
             if (images is not null) services.AddSingleton(images);
             if (observer is not null) services.AddSingleton(observer);

@@ -166,4 +166,26 @@ public sealed record SyncConfig(string Kind, TimeSpan Timeout, string? Kubeconfi
 /// <param name="Url">Where the forge delivers; empty: the chain starts the service on 127.0.0.1 on a free port.</param>
 /// <param name="SecretEnv">The environment variable holding the HMAC secret.</param>
 /// <param name="Secret">The secret itself (from configuration; the variable wins).</param>
-public sealed record WebhookConfig(string? Url, string SecretEnv, string? Secret);
+/// <param name="Report">
+/// How the service reports a merge's deployments back on the forge: <c>status</c> (a commit status <c>gitops/ENV</c> on the
+/// merge commit), <c>deployment</c> (GitHub: a Deployment and its statuses; GitLab: a commit status), or <c>none</c>;
+/// either way a PR/MR comment summarizes the result.
+/// </param>
+public sealed record WebhookConfig(string? Url, string SecretEnv, string? Secret, string Report = "status")
+{
+    /// <summary>Image-updater mode: a registry push of one of these images opens the bump PR for its environment.</summary>
+    public IReadOnlyList<ImageUpdateConfig> ImageUpdates { get; init; } = [];
+
+    /// <summary>Equal when every value is, the image updates compared entry by entry.</summary>
+    public bool Equals(WebhookConfig? other) =>
+        other is not null && Url == other.Url && SecretEnv == other.SecretEnv && Secret == other.Secret && Report == other.Report
+        && ImageUpdates.SequenceEqual(other.ImageUpdates);
+
+    /// <inheritdoc />
+    public override int GetHashCode() => HashCode.Combine(Url, SecretEnv, Secret, Report, ImageUpdates.Count);
+}
+
+/// <summary>One <c>webhook.imageUpdates</c> entry: pushes of <paramref name="Image"/> bump <paramref name="Environment"/>.</summary>
+/// <param name="Image">The image repository as pushed (<c>ghcr.io/acme/hello</c>, or a registry-less <c>acme/hello</c>).</param>
+/// <param name="Environment">The environment whose bump PR a newer tag opens.</param>
+public sealed record ImageUpdateConfig(string Image, string Environment);

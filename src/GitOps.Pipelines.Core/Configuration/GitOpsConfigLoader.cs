@@ -101,11 +101,15 @@ public static partial class GitOpsConfigLoader
 
         var environments = ReadEnvironments(top, syncConfig.Kind);
 
-        var webhook = top.Section("webhook", "url", "secretEnv", "secret");
+        var webhook = top.Section("webhook", "url", "secretEnv", "secret", "report", "imageUpdates");
         var webhookConfig = new WebhookConfig(
             webhook?.OptionalString("url"),
             webhook?.String("secretEnv", "GITOPS_WEBHOOK_GITHUB_SECRET") ?? "GITOPS_WEBHOOK_GITHUB_SECRET",
-            webhook?.OptionalString("secret"));
+            webhook?.OptionalString("secret"),
+            webhook?.OneOf("report", "status", ["status", "deployment", "none"]) ?? "status")
+        {
+            ImageUpdates = webhook is null ? [] : ReadImageUpdates(webhook, environments),
+        };
 
         return new GitOpsConfig(image, runtimeConfig, environments, syncConfig, webhookConfig,
             top.String("stateDir", ".gitops"), baseDir, file);
@@ -254,6 +258,28 @@ public static partial class GitOpsConfigLoader
         if (policy is not null && policy.Split(':') is not [{ Length: > 0 }, { Length: > 0 }])
             throw e.Error(e.Node("imagePolicy")!.Start, e.KeyPath("imagePolicy"), $"must be namespace:name, got '{policy}'");
         return policy;
+    }
+
+    /// <summary><c>webhook.imageUpdates</c>: a list of <c>{ image, environment }</c>; the environment must exist.</summary>
+    private static List<ImageUpdateConfig> ReadImageUpdates(ConfigSection webhook, IReadOnlyList<EnvironmentConfig> environments)
+    {
+        var seq = webhook.Sequence("imageUpdates");
+        var result = new List<ImageUpdateConfig>();
+        if (seq is null) return result;
+        for (var i = 0; i < seq.Children.Count; i++)
+        {
+            var path = webhook.KeyPath($"imageUpdates[{i}]");
+            if (seq.Children[i] is not YamlMappingNode map)
+                throw webhook.Error(seq.Children[i].Start, path, $"must be a mapping (image:, environment:), got {ConfigSection.Shown(seq.Children[i])}");
+            var u = new ConfigSection(webhook.File, path, map, "image", "environment");
+            var image = u.RequiredString("image");
+            var environment = u.RequiredString("environment");
+            if (environments.All(e => e.Name != environment))
+                throw u.Error(u.Node("environment")!.Start, u.KeyPath("environment"),
+                    $"no environment '{environment}' (known: {string.Join(", ", environments.Select(e => e.Name))})");
+            result.Add(new ImageUpdateConfig(image, environment));
+        }
+        return result;
     }
 
     private static List<EnvironmentConfig> ReadEnvironments(ConfigSection top, string syncKind)

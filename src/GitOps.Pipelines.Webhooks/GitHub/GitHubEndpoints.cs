@@ -3,6 +3,7 @@ using System.Text.Json;
 using GitOps.Pipelines.Sync;
 using GitOps.Pipelines.Webhooks.Operability;
 using GitOps.Pipelines.Webhooks.Processing;
+using GitOps.Pipelines.Webhooks.Reporting;
 using GitOps.Pipelines.Webhooks.Registry;
 using GitOps.Pipelines.Webhooks.Routing;
 using Microsoft.AspNetCore.Builder;
@@ -154,13 +155,14 @@ public static partial class GitHubEndpoints
 
         // Journaled before anything happens: if the process dies mid-sync, the next start replays it.
         var entry = JournalEntry.Create("github", eventName, delivery, merge.RepositoryUrl,
-            [.. environments.Select(e => new SyncRequest(e, merge.Revision, merge.RepositoryUrl))]);
+            [.. environments.Select(e => new SyncRequest(e, merge.Revision, merge.RepositoryUrl))]) with { PullRequest = merge.PullRequest, Branch = merge.Branch };
         journal.Append(entry);
         record.EntryId = entry.Id;
 
         var trigger = context.RequestServices.GetRequiredService<ISyncTrigger>();
         var synced = new List<string>();
         var failures = new List<string>();
+        var failed = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var environment in environments)
         {
             // The sync runs to completion even when GitHub stops waiting; only shutdown cancels it.
@@ -174,11 +176,14 @@ public static partial class GitHubEndpoints
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 failures.Add($"{environment}: {e.Message}");
+                failed[environment] = e.Message;
                 LogSyncFailed(log, e, delivery, environment, merge.Revision);
             }
         }
         // Answered either way: a 502 asks GitHub to redeliver, so the journal need not keep it.
         journal.Complete(entry.Id);
+        // Closing the loop: watch what was triggered to healthy and report on the merge commit and the PR.
+        context.RequestServices.GetRequiredService<DeploymentFollower>().Follow(merge, synced, failed);
 
         if (failures.Count > 0)
         {

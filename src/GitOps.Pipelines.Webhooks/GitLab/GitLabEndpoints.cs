@@ -52,13 +52,21 @@ public static partial class GitLabEndpoints
         if (body is null) return WebhookRequests.TooLarge(options.MaxBodyBytes);
 
         var token = request.Headers[TokenHeader].Count > 0 ? request.Headers[TokenHeader].ToString() : null;
-        if (string.IsNullOrEmpty(options.GitLabToken))
+        if (string.IsNullOrEmpty(options.GitLabToken) && string.IsNullOrEmpty(options.GitLabSigningToken))
         {
             LogRefused(log, record.Delivery, record.Event, "no token configured");
             return WebhookRequests.Problem(StatusCodes.Status401Unauthorized, "Invalid token",
-                $"no GitLab token is configured: set {WebhookServiceOptions.GitLabTokenVariable}; deliveries are never accepted without one");
+                $"no GitLab token is configured: set {WebhookServiceOptions.GitLabTokenVariable} or {WebhookServiceOptions.GitLabSigningTokenVariable}; deliveries are never accepted without one");
         }
-        if (!WebhookRequests.SecretEquals(token, options.GitLabToken))
+        if (!string.IsNullOrEmpty(options.GitLabSigningToken)
+            && GitLabSignature.Refusal(options.GitLabSigningToken, request.Headers[GitLabSignature.IdHeader].ToString(),
+                request.Headers[GitLabSignature.TimestampHeader].ToString(), request.Headers[GitLabSignature.Header].ToString(), body,
+                DateTimeOffset.UtcNow, options.SignatureTolerance) is { } refusal)
+        {
+            LogRefused(log, record.Delivery, record.Event, "signature refused");
+            return WebhookRequests.Problem(StatusCodes.Status401Unauthorized, "Invalid signature", refusal);
+        }
+        if (!string.IsNullOrEmpty(options.GitLabToken) && !WebhookRequests.SecretEquals(token, options.GitLabToken))
         {
             LogRefused(log, record.Delivery, record.Event, token is null ? "token missing" : "token mismatch");
             return WebhookRequests.Problem(StatusCodes.Status401Unauthorized, "Invalid token",
@@ -142,16 +150,17 @@ public static partial class GitLabEndpoints
         var environments = routes.EnvironmentsFor(urls, mr.TargetBranch);
         if (environments.Count == 0)
             return Ignored(log, record, $"no route for {record.Repository} branch {mr.TargetBranch}");
-        return Queue(context, deliveries, log, record, environments, revision, urls[0]);
+        return Queue(context, deliveries, log, record, environments, revision, urls[0], mr.Iid, mr.TargetBranch);
     }
 
     private static Results<Accepted<QueuedReply>, Accepted<IgnoredReply>, ProblemHttpResult> Queue(
-        HttpContext context, DeliveryLog deliveries, ILogger log, WebhookDelivery record, IReadOnlyList<string> environments, string revision, string repositoryUrl)
+        HttpContext context, DeliveryLog deliveries, ILogger log, WebhookDelivery record, IReadOnlyList<string> environments, string revision, string repositoryUrl,
+        int pullRequest = 0, string? branch = null)
     {
         if (record.Delivery is not null && !deliveries.TryBegin("gitlab:" + record.Delivery))
             return Ignored(log, record, $"delivery {record.Delivery} was already handled", "duplicate");
         var entry = JournalEntry.Create("gitlab", record.Event, record.Delivery, repositoryUrl,
-            [.. environments.Select(env => new SyncRequest(env, revision, repositoryUrl))]);
+            [.. environments.Select(env => new SyncRequest(env, revision, repositoryUrl))]) with { PullRequest = pullRequest, Branch = branch };
         LogQueued(log, record.Delivery, record.Event, string.Join(", ", environments), revision);
         return WebhookRequests.Queue(context, record, entry);
     }

@@ -3,6 +3,7 @@ using System.Net;
 using System.Text;
 using GitOps.Pipelines.Sync;
 using GitOps.Pipelines.Webhooks.Processing;
+using GitOps.Pipelines.Webhooks.Reporting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -65,16 +66,18 @@ public static class OperabilityEndpoints
                 }
             }
         }
-        return TypedResults.Content(Render(records.Recent, rows, journal.Depth), "text/html; charset=utf-8");
+        var reports = context.RequestServices.GetRequiredService<DeploymentFollower>().Recent;
+        return TypedResults.Content(Render(records.Recent, rows, journal.Depth, reports), "text/html; charset=utf-8");
     }
 
-    private static string Render(IReadOnlyList<DeliveryRecord> deliveries, List<(string Environment, DeploymentStatus? Status, string? Error)> environments, int depth)
+    private static string Render(IReadOnlyList<DeliveryRecord> deliveries, List<(string Environment, DeploymentStatus? Status, string? Error)> environments, int depth,
+        IReadOnlyList<EnvironmentReport> reports)
     {
         static string H(string? s) => WebUtility.HtmlEncode(s ?? "");
         var html = new StringBuilder();
         html.Append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>GitOps webhooks</title>")
             .Append("<style>body{font-family:system-ui,sans-serif;margin:2em}table{border-collapse:collapse;margin-bottom:2em}")
-            .Append("td,th{border:1px solid #ccc;padding:.3em .6em;text-align:left}.Healthy{color:#070}.Degraded,.failed,.retrying,.unauthorized{color:#b00}</style>")
+            .Append("td,th{border:1px solid #ccc;padding:.3em .6em;text-align:left}.Healthy,.success{color:#070}.Degraded,.failure,.error,.failed,.retrying,.unauthorized{color:#b00}</style>")
             .Append("</head><body>\n<h1>GitOps webhooks</h1>\n");
         html.Append(CultureInfo.InvariantCulture, $"<p id=\"journal\">Journal depth: <span id=\"journal-depth\">{depth}</span></p>\n");
 
@@ -87,6 +90,15 @@ public static class OperabilityEndpoints
                 $"<tr data-environment=\"{H(environment)}\"><td>{H(environment)}</td><td class=\"image\">{H(images)}</td><td class=\"revision\">{H(status?.Revision)}</td>")
                 .Append(CultureInfo.InvariantCulture,
                 $"<td class=\"health {H(health)}\">{H(health)}</td><td>{H(status?.SyncedAt.ToString("u", CultureInfo.InvariantCulture))}</td><td class=\"message\">{H(error ?? status?.Message)}</td></tr>\n");
+        }
+        html.Append("</tbody></table>\n");
+
+        html.Append("<h2>Reported deployments</h2>\n<table id=\"reports\"><thead><tr><th>environment</th><th>revision</th><th>result</th><th>why</th></tr></thead><tbody>\n");
+        foreach (var r in reports)
+        {
+            var word = DeploymentSummary.Word(r.State);
+            html.Append(CultureInfo.InvariantCulture,
+                $"<tr data-environment=\"{H(r.Environment)}\" data-revision=\"{H(r.Revision)}\"><td>{H(r.Environment)}</td><td class=\"revision\">{H(r.Revision)}</td><td class=\"result {H(word)}\">{H(word)}</td><td class=\"message\">{H(r.Description)}</td></tr>\n");
         }
         html.Append("</tbody></table>\n");
 

@@ -184,6 +184,14 @@ public sealed partial class EventProcessor(
         {
             _remaining.TryRemove(entry.Id, out _);
             Done(entry, entry.Syncs.Count > 0 ? "synced" : "handled");
+            if (entry.PullRequest > 0 && entry.Syncs.Count > 0)
+            {
+                // A merge: every environment is triggered now; watch them to healthy and report back.
+                var revision = entry.Syncs[0].Revision;
+                services.GetRequiredService<Reporting.DeploymentFollower>().Follow(
+                    new MergeEvent(entry.Repository ?? entry.Syncs[0].RepositoryUrl, entry.Branch ?? "", revision, entry.PullRequest, entry.Delivery),
+                    [.. entry.Syncs.Select(s => s.Environment)]);
+            }
         }
     }
 

@@ -25,6 +25,12 @@ public sealed record JournalEntry(
     IReadOnlyList<SyncRequest> Syncs,
     IReadOnlyList<ImagePushed> Images)
 {
+    /// <summary>The pull (merge) request whose merge this is, 0 when the event is not a merge; its syncs are then followed and reported.</summary>
+    public int PullRequest { get; init; }
+
+    /// <summary>The branch the merge landed on, when <see cref="PullRequest"/> is set.</summary>
+    public string? Branch { get; init; }
+
     /// <summary>A new entry with a fresh id, received now.</summary>
     public static JournalEntry Create(string source, string @event, string? delivery, string? repository,
         IReadOnlyList<SyncRequest>? syncs = null, IReadOnlyList<ImagePushed>? images = null) =>

@@ -12,8 +12,8 @@ namespace GitOps.Pipelines.Webhooks.Registry;
 
 /// <summary>
 /// The registry receivers, <c>POST /hooks/registry/{kind}</c> with kind <c>distribution</c>, <c>dockerhub</c>, <c>acr</c>,
-/// <c>harbor</c> or <c>generic</c> (else 404). Checks, in order: content type (415), size (413), the registry secret (401:
-/// <c>Authorization</c> header for distribution, ACR and Harbor; <c>?secret=</c> for Docker Hub; HMAC-SHA256 of the body in
+/// <c>harbor</c>, <c>quay</c> or <c>generic</c> (else 404). Checks, in order: content type (415), size (413), the registry secret (401:
+/// <c>Authorization</c> header for distribution, ACR and Harbor; <c>?secret=</c> for Docker Hub and Quay; HMAC-SHA256 of the body in
 /// <c>X-Signature-256: sha256=…</c> for generic), payload (400). A push is journaled, answered 202, and handed to the
 /// <see cref="IImagePushHandler"/>; anything else (deletes, pulls, blob pushes) is 202 and ignored.
 /// </summary>
@@ -29,6 +29,7 @@ public static partial class RegistryEndpoints
         ["dockerhub"] = ["application/json"],
         ["acr"] = ["application/json"],
         ["harbor"] = ["application/json"],
+        ["quay"] = ["application/json"],
         ["generic"] = ["application/json"],
     };
 
@@ -96,7 +97,7 @@ public static partial class RegistryEndpoints
         }
         // As argocd-image-updater: without a configured secret these registries are accepted as they come.
         if (string.IsNullOrEmpty(secret)) return null;
-        if (kind == "dockerhub")
+        if (kind is "dockerhub" or "quay")
         {
             var given = request.Query["secret"].ToString();
             if (given.Length == 0) return "missing webhook secret: add ?secret= to the webhook URL";

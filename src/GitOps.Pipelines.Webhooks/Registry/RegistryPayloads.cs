@@ -51,6 +51,7 @@ public static class RegistryPayloads
                 "dockerhub" => DockerHub(root),
                 "acr" => Acr(root),
                 "harbor" => Harbor(root),
+                "quay" => Quay(root),
                 "generic" => Generic(root),
                 "github" => GitHubPackage(root),
                 _ => RegistryParse.Fail($"unknown registry kind '{kind}'"),
@@ -77,6 +78,26 @@ public static class RegistryPayloads
         return pushes.Count == 0
             ? RegistryParse.Ignore("no manifest push in the notification (pulls, deletes and blob pushes do not count)")
             : RegistryParse.Push(delivery, [.. pushes]);
+    }
+
+    /// <summary>
+    /// Quay repository push: <c>repository</c>, the registry host from <c>docker_url</c> (scheme dropped; quay.io when
+    /// empty or absent), one push per <c>updated_tags</c> entry in order (none: refused). Quay sends no digest.
+    /// </summary>
+    private static RegistryParse Quay(JsonElement root)
+    {
+        if (Str(root, "repository") is not { Length: > 0 } repository) return RegistryParse.Fail("a Quay push needs repository");
+        if (!root.TryGetProperty("updated_tags", out var tags) || tags.ValueKind != JsonValueKind.Array || tags.GetArrayLength() == 0)
+            return RegistryParse.Fail("a Quay push needs updated_tags");
+        var registry = "quay.io";
+        if (Str(root, "docker_url") is { Length: > 0 } url)
+        {
+            var host = url.Contains("://", StringComparison.Ordinal) ? url[(url.IndexOf("://", StringComparison.Ordinal) + 3)..] : url;
+            registry = host.Split('/')[0];
+        }
+        var pushes = tags.EnumerateArray().Where(t => t.ValueKind == JsonValueKind.String && t.GetString() is { Length: > 0 })
+            .Select(t => new ImagePushed(registry, repository, t.GetString()!, null)).ToList();
+        return pushes.Count == 0 ? RegistryParse.Fail("a Quay push needs updated_tags") : RegistryParse.Push(null, [.. pushes]);
     }
 
     /// <summary>Docker Hub: <c>repository.repo_name</c> (or namespace/name) and <c>push_data.tag</c>.</summary>

@@ -15,7 +15,7 @@ public sealed class RegistryEndpointsTests
     private const string Secret = "test-secret";
 
     // image-updater's registry names → our route kinds (the ones this service receives)
-    private static readonly Dictionary<string, string> Kinds = new() { ["docker"] = "dockerhub", ["acr"] = "acr", ["harbor"] = "harbor" };
+    private static readonly Dictionary<string, string> Kinds = new() { ["docker"] = "dockerhub", ["acr"] = "acr", ["harbor"] = "harbor", ["quay"] = "quay" };
 
     private static IEnumerable<JsonElement> Cases(string kind) =>
         JsonDocument.Parse(File.ReadAllText(Paths.Fixture("image-updater-cases.json"))).RootElement.GetProperty("cases").EnumerateArray()
@@ -41,9 +41,9 @@ public sealed class RegistryEndpointsTests
     [Fact]
     public void All_applicable_cases_are_here()
     {
-        // docker 5 + acr 6 + harbor 6 validate; docker 7 + acr 6 + harbor 10 parse
-        Assert.Equal(17, ValidateCases().Count);
-        Assert.Equal(23, ParseCases().Count);
+        // docker 5 + acr 6 + harbor 6 + quay 4 validate; docker 7 + acr 6 + harbor 10 + quay 10 parse
+        Assert.Equal(21, ValidateCases().Count);
+        Assert.Equal(33, ParseCases().Count);
     }
 
     [Theory]
@@ -60,6 +60,7 @@ public sealed class RegistryEndpointsTests
         {
             "dockerhub" => Payloads.Registry("dockerhub-push.json"),
             "acr" => Payloads.Registry("acr-push.json"),
+            "quay" => Payloads.Registry("quay-push.peer.json"),
             _ => Payloads.Registry("harbor-push.json"),
         };
         var url = "/hooks/registry/" + kind + (Get(c, "query_secret") is { Length: > 0 } q ? "?secret=" + Uri.EscapeDataString(q) : "");
@@ -108,8 +109,13 @@ public sealed class RegistryEndpointsTests
         }
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         await WebhookHost.WaitUntilAsync(() => !handler.Pushes.IsEmpty, what: "the push handler");
-        var push = Assert.Single(handler.Pushes);
+        // Quay names several tags in one push: one push each, in order; image-updater's expectation is the first
+        var tags = registry == "quay" ? c.GetProperty("payload").GetProperty("updated_tags").GetArrayLength() : 1;
+        await WebhookHost.WaitUntilAsync(() => handler.Pushes.Count >= tags, what: $"{tags} pushes");
+        Assert.Equal(tags, handler.Pushes.Count);
+        var push = registry == "quay" ? handler.Pushes.Single(p => p.Tag == Get(c, "expectedTag")) : Assert.Single(handler.Pushes);
         Assert.Equal(Get(c, "expectedRepo"), push.Repository);
+        if (Get(c, "expectedRegistry") is { } expectedRegistry) Assert.Equal(expectedRegistry, push.Registry);
         Assert.Equal(Get(c, "expectedTag"), push.Tag);
         if (Get(c, "expectedDigest") is { } digest) Assert.Equal(digest, push.Digest);
         if ((Get(c, "expectedRegistryURL") ?? Get(c, "expectedRegistryURL_implicit")) is { } registryUrl) Assert.Equal(registryUrl, push.Registry);
@@ -283,13 +289,13 @@ public sealed class RegistryEndpointsTests
     {
         await using var host = await WebhookHost.StartAsync(Options(null), null);
 
-        var response = await host.Client.PostAsync("/hooks/registry/quay", Json(Encoding.UTF8.GetBytes("{}")));
+        var response = await host.Client.PostAsync("/hooks/registry/nexus-unknown", Json(Encoding.UTF8.GetBytes("{}")));
 
-        Assert.Contains("distribution, dockerhub, acr, harbor, generic", (await Replies.ProblemAsync(response, 404)).GetProperty("detail").GetString());
+        Assert.Contains("distribution, dockerhub, acr, harbor, quay, generic", (await Replies.ProblemAsync(response, 404)).GetProperty("detail").GetString());
         // unknown kinds share one metrics label, so callers cannot grow the label set
         var metrics = await host.Client.GetStringAsync("/metrics");
         Assert.True(metrics.Contains("gitops_webhook_deliveries_total{source=\"registry/unknown\",result=\"not_found\"} 1", StringComparison.Ordinal), metrics);
-        Assert.DoesNotContain("registry/quay", metrics);
+        Assert.DoesNotContain("registry/nexus-unknown", metrics);
     }
 
     [Fact]
