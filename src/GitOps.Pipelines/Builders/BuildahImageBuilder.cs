@@ -1,5 +1,6 @@
-using GitOps.Pipelines.Processes;
 using System.Globalization;
+using System.Text.Json;
+using GitOps.Pipelines.Processes;
 using GitOps.Pipelines.Images;
 using GitOps.Pipelines.Oci;
 
@@ -103,7 +104,12 @@ public sealed class BuildahImageBuilder : IImageBuilder
             var descriptor = layout.Resolve(request.Tags[0]);
             if (descriptor is null || descriptor.Digest != digest)
                 throw new GitOpsException($"buildah pushed {digest} but {layout.Root} tags {request.Tags[0]} as {descriptor?.Digest ?? "nothing"}");
-            foreach (var tag in request.Tags.Skip(1)) layout.Tag(descriptor, tag);
+            if (Platforms.Count > 1)
+            {
+                descriptor = InPlatformOrder(layout, descriptor);
+                digest = descriptor.Digest;
+            }
+            foreach (var tag in request.Tags) layout.Tag(descriptor, tag);
 
             var reference = ImageReference.ParseNormalized(request.Repository) with { Tag = request.Tags[0], Digest = null };
             return new BuiltImage(reference, digest, [.. request.Tags]);
@@ -114,6 +120,22 @@ public sealed class BuildahImageBuilder : IImageBuilder
             catch (IOException) { /* best effort: a temp folder */ }
             catch (UnauthorizedAccessException) { /* best effort: a temp folder */ }
         }
+    }
+
+    /// <summary>
+    /// buildah builds several platforms concurrently and lists them in the order they finish; the index is rewritten
+    /// in the order the platforms were given, so two builds of one input give one index digest.
+    /// </summary>
+    private OciDescriptor InPlatformOrder(OciLayout layout, OciDescriptor index)
+    {
+        var content = layout.ReadImageIndex(index.Digest);
+        var order = Platforms.Select(BuiltinImageBuilder.Describe).ToList();
+        var sorted = content.Manifests
+            .OrderBy(m => m.Platform is null ? int.MaxValue : order.IndexOf(BuiltinImageBuilder.Describe(m.Platform)))
+            .ToList();
+        if (sorted.SequenceEqual(content.Manifests)) return index;
+        var blob = layout.WriteBlob(JsonSerializer.SerializeToUtf8Bytes(content with { Manifests = sorted }, OciJson.Canonical.OciIndex), index.MediaType);
+        return blob with { Annotations = index.Annotations, Platform = index.Platform };
     }
 
     /// <summary>The <c>buildah push</c> (one platform) or <c>buildah manifest push --all</c> (several) arguments.</summary>

@@ -102,7 +102,7 @@ public sealed class Deployer
         Update(s => s with { Pushed = built with { Repository = repository, Digest = pushed.Digest } }, "Push", watch.Elapsed);
         _log.WriteLine(outcome == "unchanged"
             ? $"[push] {repository}@{pushed.Digest} is already in {_config.Image.Registry}; tags checked"
-            : $"[push] {built.Repository}@{pushed.Digest} → {repository} ({string.Join(", ", built.Tags)})");
+            : $"[push] {built.Repository}@{pushed.Digest} → {_config.Image.Registry} as {repository} ({string.Join(", ", built.Tags)})");
         return new StageReport("Push", outcome, Digest: pushed.Digest, Seconds: watch.Elapsed.TotalSeconds, Image: $"{repository}:{built.Tags[0]}");
     }
 
