@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 
-namespace GitOps.Pipelines.Cli.Tests.WriteBack;
+namespace GitOps.Pipelines.TestKit;
 
 /// <summary>
 /// <c>git daemon</c> on 127.0.0.1 serving the bare repos under a folder over git:// (fetch and push), so tests
@@ -55,20 +55,20 @@ public sealed class GitDaemon : IDisposable
     public string CreateRepo(string name, IReadOnlyDictionary<string, string> files)
     {
         var bare = Path.Combine(BasePath, name);
-        TestKit.Run.Git(BasePath, "init", "--quiet", "--bare", "--initial-branch", "main", bare);
-        TestKit.Run.Git(bare, "config", "uploadpack.allowFilter", "true");
-        TestKit.Run.Git(bare, "config", "uploadpack.allowAnySHA1InWant", "true");
+        Run.Git(BasePath, "init", "--quiet", "--bare", "--initial-branch", "main", bare);
+        Run.Git(bare, "config", "uploadpack.allowFilter", "true");
+        Run.Git(bare, "config", "uploadpack.allowAnySHA1InWant", "true");
         var staging = Path.Combine(BasePath, name + ".staging");
-        TestKit.Run.Git(BasePath, "init", "--quiet", "--initial-branch", "main", staging);
+        Run.Git(BasePath, "init", "--quiet", "--initial-branch", "main", staging);
         foreach (var (path, text) in files)
         {
             var full = Path.Combine(staging, path);
             Directory.CreateDirectory(Path.GetDirectoryName(full)!);
             File.WriteAllText(full, text);
         }
-        TestKit.Run.Git(staging, "add", "--all");
-        TestKit.Run.Git(staging, "-c", "user.name=seed", "-c", "user.email=seed@example.test", "commit", "--quiet", "-m", "seed");
-        TestKit.Run.Git(staging, "push", "--quiet", bare, "HEAD:refs/heads/main");
+        Run.Git(staging, "add", "--all");
+        Run.Git(staging, "-c", "user.name=seed", "-c", "user.email=seed@example.test", "commit", "--quiet", "-m", "seed");
+        Run.Git(staging, "push", "--quiet", bare, "HEAD:refs/heads/main");
         return bare;
     }
 
