@@ -38,24 +38,11 @@ public sealed partial class OciLayoutRegistry : IRegistry
     [GeneratedRegex("^[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*$")]
     private static partial Regex ComponentPattern();
 
-    [GeneratedRegex("^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")]
-    private static partial Regex TagPattern();
-
     /// <inheritdoc />
     public async Task<BuiltImage> PushAsync(OciLayout source, string digest, ImageReference target, IReadOnlyList<string> tags,
         CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(source);
-        ArgumentNullException.ThrowIfNull(target);
-        ArgumentNullException.ThrowIfNull(tags);
-        var allTags = (target.Tag is null ? tags : [target.Tag, .. tags]).Distinct(StringComparer.Ordinal).ToList();
-        foreach (var tag in allTags)
-        {
-            if (!TagPattern().IsMatch(tag))
-                throw new GitOpsException($"invalid tag '{tag}' for {target.Name}", ExitCode.InvalidInput);
-        }
-        if (!source.HasBlob(digest))
-            throw new GitOpsException($"cannot push {target}: manifest {digest} is not in {source.Root}", ExitCode.InvalidInput);
+        var allTags = PushChecks.Tags(source, digest, target, tags);
 
         var layout = LayoutFor(target).EnsureCreated();
         var mediaType = ManifestMediaType(source, digest);
