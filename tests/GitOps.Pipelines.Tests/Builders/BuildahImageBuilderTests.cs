@@ -233,9 +233,9 @@ public class BuildahImageBuilderTests
             var builder = new BuildahImageBuilder([new OciPlatform("arm64", "linux")]);
             var request = SampleApp.Request("/ctx", "/out");
 
-            var args = builder.BuildArguments(request, "/tmp/s", "/tmp/Containerfile", null, "localhost/gitops-build:1.0.0");
+            var args = builder.BuildArguments(request, "/work/s", "/work/Containerfile", null, "localhost/gitops-build:1.0.0");
 
-            Assert.Equal(["--root", "/tmp/s/root", "--runroot", "/tmp/s/run", "--storage-driver", "vfs", "bud", "--isolation", "chroot"],
+            Assert.Equal(["--root", "/work/s/root", "--runroot", "/work/s/run", "--storage-driver", "vfs", "bud", "--isolation", "chroot"],
                 args.Take(9));
             Assert.Equal("1700000000", args[args.ToList().IndexOf("--timestamp") + 1]);
             Assert.Equal("linux/arm64", args[args.ToList().IndexOf("--platform") + 1]);

@@ -77,14 +77,14 @@ public class DockerBuildxBuilderTests
             var builder = new DockerBuildxBuilder([new OciPlatform("amd64", "linux"), new OciPlatform("arm64", "linux", "v8")]);
             var request = SampleApp.Request("/ctx", "/out", "1.0.0", "latest");
 
-            var args = builder.BuildArguments(request, "/ctx/Dockerfile", "/tmp/w/image.tar");
+            var args = builder.BuildArguments(request, "/ctx/Dockerfile", "/work/w/image.tar");
 
             Assert.Equal(
             [
                 "buildx", "build", "--file", "/ctx/Dockerfile",
                 "--build-arg", "SOURCE_DATE_EPOCH=1700000000",
                 "--provenance=false", "--sbom=false",
-                "--output", "type=oci,dest=/tmp/w/image.tar,rewrite-timestamp=true",
+                "--output", "type=oci,dest=/work/w/image.tar,rewrite-timestamp=true",
                 "--platform", "linux/amd64,linux/arm64/v8",
                 "--label", "org.opencontainers.image.created=2023-11-14T22:13:20Z",
                 "--label", "org.opencontainers.image.revision=0123456789abcdef0123456789abcdef01234567",
