@@ -48,6 +48,11 @@ public sealed class WebhookHost : IAsyncDisposable
 
     /// <summary>Sends a delivery the way GitHub does; <paramref name="signature"/> overrides the correct one ("" sends none).</summary>
     public Task<HttpResponseMessage> DeliverAsync(string @event, byte[] body, string? delivery = null, string? signature = null,
+        string contentType = "application/json") =>
+        Client.SendAsync(GitHubRequest(@event, body, delivery, signature, contentType));
+
+    /// <summary>A POST to <c>/hooks/github</c> as GitHub sends it, signed with <see cref="Secret"/> unless <paramref name="signature"/> says otherwise.</summary>
+    public static HttpRequestMessage GitHubRequest(string @event, byte[] body, string? delivery = null, string? signature = null,
         string contentType = "application/json")
     {
         var request = new HttpRequestMessage(HttpMethod.Post, "/hooks/github") { Content = new ByteArrayContent(body) };
@@ -57,7 +62,7 @@ public sealed class WebhookHost : IAsyncDisposable
         request.Headers.UserAgent.ParseAdd("GitHub-Hookshot/test");
         signature ??= GitHubSignature.Compute(Secret, body);
         if (signature.Length > 0) request.Headers.Add("X-Hub-Signature-256", signature);
-        return Client.SendAsync(request);
+        return request;
     }
 
     /// <summary>Sends a GitLab delivery; <paramref name="token"/> null sends no X-Gitlab-Token.</summary>

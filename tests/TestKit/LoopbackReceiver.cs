@@ -45,7 +45,7 @@ public sealed class LoopbackReceiver : IDisposable
             using (client)
             {
                 var stream = client.GetStream();
-                var request = await Read(stream);
+                if (await ReadRequestAsync(stream) is not { } request) continue;
                 lock (_requests) _requests.Add(request);
                 var reply = Encoding.ASCII.GetBytes($"HTTP/1.1 {(int)answer} {answer}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
                 await stream.WriteAsync(reply);
@@ -53,19 +53,24 @@ public sealed class LoopbackReceiver : IDisposable
         }
     }
 
-    private static async Task<ReceivedRequest> Read(NetworkStream stream)
+    /// <summary>
+    /// Reads one HTTP/1.1 request (head, then a Content-Length body) from <paramref name="stream"/>; null when the
+    /// peer closes first. Repeated headers are joined with ", ".
+    /// </summary>
+    public static async Task<ReceivedRequest?> ReadRequestAsync(NetworkStream stream)
     {
         var buffer = new List<byte>();
         var one = new byte[1];
         while (!(buffer.Count >= 4 && buffer[^4] == '\r' && buffer[^3] == '\n' && buffer[^2] == '\r' && buffer[^1] == '\n'))
         {
-            if (await stream.ReadAsync(one) == 0) break;
+            if (await stream.ReadAsync(one) == 0) return null;
             buffer.Add(one[0]);
         }
         var lines = Encoding.ASCII.GetString([.. buffer]).Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
         var start = lines[0].Split(' ');
-        var headers = lines.Skip(1).Select(l => l.Split(':', 2))
-            .ToDictionary(p => p[0].Trim(), p => p[1].Trim(), StringComparer.OrdinalIgnoreCase);
+        var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var pair in lines.Skip(1).Select(l => l.Split(':', 2)))
+            headers[pair[0].Trim()] = headers.TryGetValue(pair[0].Trim(), out var before) ? $"{before}, {pair[1].Trim()}" : pair[1].Trim();
         var length = headers.TryGetValue("Content-Length", out var l) ? int.Parse(l) : 0;
         var body = new byte[length];
         var read = 0;

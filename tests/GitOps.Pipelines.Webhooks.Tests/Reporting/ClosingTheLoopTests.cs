@@ -79,12 +79,7 @@ public sealed class ClosingTheLoopTests : IAsyncLifetime, IDisposable
     private async Task<HttpResponseMessage> DeliverMergeAsync()
     {
         var body = Payloads.Merged(Merge, Runtime, "main");
-        var request = new HttpRequestMessage(HttpMethod.Post, "/hooks/github") { Content = new ByteArrayContent(body) };
-        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-        request.Headers.Add("X-GitHub-Event", "pull_request");
-        request.Headers.Add("X-GitHub-Delivery", Guid.NewGuid().ToString());
-        request.Headers.Add(GitHubSignature.Header, GitHubSignature.Compute(WebhookHost.Secret, body));
-        return await _http!.SendAsync(request);
+        return await _http!.SendAsync(WebhookHost.GitHubRequest("pull_request", body));
     }
 
     private void ArgoCdReports(string revision, string health, string? message = null) =>

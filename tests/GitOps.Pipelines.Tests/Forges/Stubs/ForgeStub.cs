@@ -103,7 +103,7 @@ public sealed class ForgeStub : IDisposable
         using (client)
         {
             var stream = client.GetStream();
-            var request = await ReadAsync(stream);
+            var request = await LoopbackReceiver.ReadRequestAsync(stream);
             if (request is null) return;
             lock (_requests) _requests.Add(request);
             var answer = Answer(request);
@@ -127,32 +127,6 @@ public sealed class ForgeStub : IDisposable
         404 => "Not Found", 405 => "Method Not Allowed", 406 => "Not Acceptable", 409 => "Conflict", 422 => "Unprocessable Entity",
         429 => "Too Many Requests", 501 => "Not Implemented", _ => "Status",
     };
-
-    private static async Task<ReceivedRequest?> ReadAsync(NetworkStream stream)
-    {
-        var buffer = new List<byte>();
-        var one = new byte[1];
-        while (!(buffer.Count >= 4 && buffer[^4] == '\r' && buffer[^3] == '\n' && buffer[^2] == '\r' && buffer[^1] == '\n'))
-        {
-            if (await stream.ReadAsync(one) == 0) return null;
-            buffer.Add(one[0]);
-        }
-        var lines = Encoding.ASCII.GetString([.. buffer]).Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
-        var start = lines[0].Split(' ');
-        var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-        foreach (var pair in lines.Skip(1).Select(l => l.Split(':', 2)))
-            headers[pair[0].Trim()] = headers.TryGetValue(pair[0].Trim(), out var before) ? $"{before}, {pair[1].Trim()}" : pair[1].Trim();
-        var length = headers.TryGetValue("Content-Length", out var l) ? int.Parse(l) : 0;
-        var body = new byte[length];
-        var read = 0;
-        while (read < length)
-        {
-            var n = await stream.ReadAsync(body.AsMemory(read));
-            if (n == 0) break;
-            read += n;
-        }
-        return new ReceivedRequest(start[0], start[1], headers, Encoding.UTF8.GetString(body, 0, read));
-    }
 
     public void Dispose()
     {
