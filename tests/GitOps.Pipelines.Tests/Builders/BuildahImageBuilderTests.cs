@@ -86,11 +86,7 @@ public class BuildahImageBuilderTests
         [Fact]
         public async Task Two_builds_with_one_timestamp_give_one_digest()
         {
-            using var one = new TempDir();
-            using var two = new TempDir();
-
-            var first = await Builder.BuildAsync(SampleApp.Request(SampleApp.Write(one.Combine("src")), one.Combine("layout")));
-            var second = await Builder.BuildAsync(SampleApp.Request(SampleApp.Write(two.Combine("src")), two.Combine("layout")));
+            var (first, second) = await SampleApp.BuildTwiceAsync(Builder);
 
             Assert.Equal(first.Digest, second.Digest);
         }
@@ -137,11 +133,7 @@ public class BuildahImageBuilderTests
         [Fact]
         public async Task Two_builds_give_one_index_digest()
         {
-            using var one = new TempDir();
-            using var two = new TempDir();
-
-            var first = await TwoPlatforms.BuildAsync(SampleApp.Request(SampleApp.Write(one.Combine("src")), one.Combine("layout")));
-            var second = await TwoPlatforms.BuildAsync(SampleApp.Request(SampleApp.Write(two.Combine("src")), two.Combine("layout")));
+            var (first, second) = await SampleApp.BuildTwiceAsync(TwoPlatforms);
 
             Assert.Equal(first.Digest, second.Digest);
         }

@@ -2,6 +2,7 @@ using System.Formats.Tar;
 using System.IO.Compression;
 using GitOps.Pipelines.Builders;
 using GitOps.Pipelines.Oci;
+using GitOps.Pipelines.TestKit;
 
 namespace GitOps.Pipelines.Tests.Builders;
 
@@ -50,5 +51,15 @@ public static class SampleApp
         using var reader = new TarReader(gz);
         while (reader.GetNextEntry(copyData: true) is { } e) list.Add(e);
         return list;
+    }
+
+    /// <summary>Builds the sample app twice, each time from its own fresh folder, for reproducibility checks.</summary>
+    public static async Task<(BuiltImage First, BuiltImage Second)> BuildTwiceAsync(IImageBuilder builder)
+    {
+        using var one = new TempDir();
+        using var two = new TempDir();
+        var first = await builder.BuildAsync(Request(Write(one.Combine("src")), one.Combine("layout")));
+        var second = await builder.BuildAsync(Request(Write(two.Combine("src")), two.Combine("layout")));
+        return (first, second);
     }
 }
